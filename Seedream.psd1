@@ -1,0 +1,35 @@
+@{
+    RootModule           = 'Seedream.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5b0f3c1e-7d4a-4c61-9a8e-2f1d6b3c9e47'
+    Author               = 'Seedream contributors'
+    CompanyName          = 'Seedream'
+    Copyright            = '(c) Seedream contributors. MIT licence.'
+    Description          = 'Edit images with fal.ai Seedream 5.0 Lite Edit from PowerShell: typed results, queue jobs, uploads and downloads, with a local fal-compatible emulator for offline work.'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    PowerShellVersion    = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @('Seedream.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Connect-Seedream'
+        'Disconnect-Seedream'
+        'Get-SeedreamContext'
+        'Invoke-SeedreamEdit'
+        'Submit-SeedreamJob'
+        'Get-SeedreamJobStatus'
+        'Wait-SeedreamJob'
+        'Receive-SeedreamJob'
+        'Stop-SeedreamJob'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('fal', 'fal.ai', 'Seedream', 'ByteDance', 'image', 'image-editing', 'AI', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
+            ProjectUri   = 'https://github.com/seedream-ps/Seedream'
+            LicenseUri   = 'https://github.com/seedream-ps/Seedream/blob/main/LICENSE'
+            ReleaseNotes = 'First release: queue jobs, edits and the local fal emulator.'
+        }
+    }
+}

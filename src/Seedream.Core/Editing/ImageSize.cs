@@ -1,0 +1,107 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Text.RegularExpressions;
+
+namespace Seedream
+{
+    /// <summary>
+    /// The <c>image_size</c> input: a preset name or a custom width and height
+    /// (<c>Seedream.ImageSize</c>).
+    /// </summary>
+    public sealed class ImageSize
+    {
+        /// <summary>Preset names the v5 lite edit schema lists.</summary>
+        public static readonly string[] Presets =
+        {
+            "square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9", "auto_2K", "auto_3K",
+        };
+
+        /// <summary>Common custom sizes offered by completion (all inside the model's pixel bounds).</summary>
+        public static readonly string[] CommonSizes = { "2048x2048", "2560x1440", "1440x2560", "2304x1728", "1728x2304", "3072x3072", "2880x1620" };
+
+        /// <summary>Smallest total pixel count the model produces (2560×1440).</summary>
+        public const long MinPixels = 2560L * 1440;
+        /// <summary>Largest total pixel count the model produces (3072×3072).</summary>
+        public const long MaxPixels = 3072L * 3072;
+        /// <summary>Largest width or height the schema accepts.</summary>
+        public const int MaxSide = 14142;
+
+        private static readonly Regex SizeText = new Regex(@"^\s*(\d{1,6})\s*[xX×*,]\s*(\d{1,6})\s*$", RegexOptions.CultureInvariant);
+
+        private ImageSize(string? preset, int? width, int? height)
+        {
+            Preset = preset;
+            Width = width;
+            Height = height;
+        }
+
+        public string? Preset { get; }
+        public int? Width { get; }
+        public int? Height { get; }
+        public bool IsCustom => Preset == null;
+
+        public static ImageSize FromPreset(string preset)
+        {
+            var match = Presets.FirstOrDefault(p => string.Equals(p, preset?.Trim(), StringComparison.OrdinalIgnoreCase));
+            if (match == null)
+                throw new FormatException($"'{preset}' is not an image size. Use a preset ({string.Join(", ", Presets)}) or WIDTHxHEIGHT such as 2560x1440.");
+            return new ImageSize(match, null, null);
+        }
+
+        public static ImageSize FromDimensions(long width, long height)
+        {
+            if (width < 1 || height < 1 || width > MaxSide || height > MaxSide)
+                throw new FormatException($"Image width and height must each be between 1 and {MaxSide}; {width}x{height} is not.");
+            return new ImageSize(null, (int)width, (int)height);
+        }
+
+        /// <summary>Parses a preset name or WIDTHxHEIGHT text.</summary>
+        public static ImageSize Parse(string text)
+        {
+            if (text == null) throw new FormatException("The image size is empty.");
+            var m = SizeText.Match(text);
+            if (m.Success)
+                return FromDimensions(long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+            return FromPreset(text);
+        }
+
+        /// <summary>The value sent as <c>image_size</c>: the preset string or {width, height}.</summary>
+        public object ToWireValue() =>
+            Preset != null
+                ? Preset
+                : new System.Collections.Generic.Dictionary<string, object?> { ["width"] = Width!.Value, ["height"] = Height!.Value };
+
+        /// <summary>
+        /// For custom sizes: the size the model will actually produce. The model keeps the total pixel
+        /// count between <see cref="MinPixels"/> and <see cref="MaxPixels"/>, scaling a size outside
+        /// that range while keeping its aspect ratio. Returns null for presets.
+        /// </summary>
+        public (int Width, int Height)? ScaledToModelBounds()
+        {
+            if (Preset != null) return null;
+            return ScaleIntoBounds(Width!.Value, Height!.Value);
+        }
+
+        public static (int Width, int Height) ScaleIntoBounds(int width, int height)
+        {
+            double area = (double)width * height;
+            if (area >= MinPixels && area <= MaxPixels) return (width, height);
+            var factor = Math.Sqrt((area < MinPixels ? MinPixels : MaxPixels) / area);
+            if (area < MinPixels)
+            {
+                var w = (int)Math.Ceiling(width * factor);
+                var h = (int)Math.Ceiling(height * factor);
+                return (w, h);
+            }
+            else
+            {
+                var w = Math.Max(1, (int)Math.Floor(width * factor));
+                var h = Math.Max(1, (int)Math.Floor(height * factor));
+                return (w, h);
+            }
+        }
+
+        public override string ToString() => Preset ?? $"{Width}x{Height}";
+    }
+}

@@ -1,0 +1,449 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Seedream.Protocol
+{
+    /// <summary>
+    /// fal's queue protocol (submit, status, status stream, result, cancel) and the synchronous
+    /// run, over one pooled HttpClient. Thread-safe: one instance serves many concurrent jobs.
+    /// </summary>
+    public sealed partial class FalClient : IDisposable
+    {
+        /// <summary>Hosts that may receive the API key when no proxy is configured.</summary>
+        private static readonly string[] FalApiHosts = { "queue.fal.run", "queue.falrun.com", "fal.run", "rest.fal.ai", "rest.alpha.fal.ai" };
+
+        private readonly HttpClient _http;
+
+        public FalClient(FalClientOptions options)
+        {
+            Options = options ?? throw new ArgumentNullException(nameof(options));
+            options.Validate();
+            var handler = options.Handler ?? CreateDefaultHandler();
+            _http = new HttpClient(handler, disposeHandler: options.Handler == null) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+            // .NET Framework sends Expect: 100-continue by default, costing a round trip per POST.
+            _http.DefaultRequestHeaders.ExpectContinue = false;
+        }
+
+        public FalClientOptions Options { get; }
+
+        private static HttpMessageHandler CreateDefaultHandler()
+        {
+            // Redirects are not followed automatically: the key must never follow one to another origin.
+            var handler = new HttpClientHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+            };
+            try { handler.MaxConnectionsPerServer = 256; } catch (PlatformNotSupportedException) { }
+            return handler;
+        }
+
+        public void Dispose() => _http.Dispose();
+
+        // ---------------------------------------------------------------- queue operations
+
+        /// <summary>Submits <paramref name="inputJson"/> (the model input object) to the queue.</summary>
+        public async Task<Job> SubmitAsync(EndpointId endpoint, string inputJson, SubmitOptions? options, CancellationToken cancellationToken)
+        {
+            options ??= new SubmitOptions();
+            var url = Combine(Options.QueueUrl, endpoint.Full);
+            if (!string.IsNullOrEmpty(options.WebhookUrl))
+                url = new Uri(url.AbsoluteUri + "?fal_webhook=" + Uri.EscapeDataString(options.WebhookUrl));
+            var headers = BuildPlatformHeaders(options.Headers, options.Priority, options.StartTimeout);
+            var submittedAt = DateTimeOffset.UtcNow;
+            return await ExecuteAsync(FalOperation.Submit, () =>
+                {
+                    var req = NewApiRequest(HttpMethod.Post, url);
+                    foreach (var h in headers) req.Headers.TryAddWithoutValidation(h.Key, h.Value);
+                    req.Content = new StringContent(inputJson, Encoding.UTF8, "application/json");
+                    return req;
+                },
+                code => code >= 200 && code < 300,
+                async (resp, token) =>
+                {
+                    var body = await ReadBodyAsync(resp, token).ConfigureAwait(false);
+                    using var doc = ParseJson(body, resp, null);
+                    var root = doc.RootElement;
+                    var id = PlainJson.GetString(root, "request_id") ?? HeaderValue(resp, "x-fal-request-id");
+                    if (string.IsNullOrEmpty(id))
+                        throw Protocol("The submit response carries no request_id.", resp, body, null);
+                    if (!JobRef.IsValidRequestId(id))
+                        throw Protocol($"The submit response carries an unusable request_id '{Truncate(id!, 80)}'.", resp, body, null);
+                    var job = new Job
+                    {
+                        RequestId = id!,
+                        Endpoint = endpoint.Full,
+                        Status = PlainJson.GetString(root, "status") ?? JobStatus.InQueue,
+                        QueuePosition = (int?)PlainJson.GetInt64(root, "queue_position"),
+                        StatusUrl = TrustedQueueUrl(PlainJson.GetString(root, "status_url")),
+                        ResponseUrl = TrustedQueueUrl(PlainJson.GetString(root, "response_url")),
+                        CancelUrl = TrustedQueueUrl(PlainJson.GetString(root, "cancel_url")),
+                        SubmittedAt = submittedAt,
+                        WebhookUrl = options.WebhookUrl,
+                    };
+                    return job;
+                },
+                null, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Reads the status once (<c>logs=1</c> when <paramref name="logs"/>).</summary>
+        public Task<JobStatus> GetStatusAsync(JobRef job, bool logs, CancellationToken cancellationToken)
+        {
+            var url = new Uri(StatusUri(job).AbsoluteUri + (logs ? "?logs=1" : "?logs=0"));
+            return ExecuteAsync(FalOperation.Status, () => NewApiRequest(HttpMethod.Get, url),
+                code => code == 200 || code == 202,
+                async (resp, token) =>
+                {
+                    var body = await ReadBodyAsync(resp, token).ConfigureAwait(false);
+                    return ParseStatus(body, resp, job);
+                },
+                job.RequestId, cancellationToken);
+        }
+
+        /// <summary>
+        /// Follows the SSE status stream until COMPLETED, calling <paramref name="onUpdate"/> for
+        /// every event. Throws <see cref="FalStreamException"/> when the stream is unavailable or
+        /// ends (or falls silent) before completion.
+        /// </summary>
+        public Task<JobStatus> StreamStatusAsync(JobRef job, bool logs, Action<JobStatus>? onUpdate, CancellationToken cancellationToken)
+        {
+            var url = new Uri(StatusUri(job).AbsoluteUri + "/stream" + (logs ? "?logs=1" : "?logs=0"));
+            return ExecuteAsync(FalOperation.StatusStream, () =>
+                {
+                    var req = NewApiRequest(HttpMethod.Get, url);
+                    req.Headers.Accept.Clear();
+                    req.Headers.Accept.ParseAdd("text/event-stream");
+                    return req;
+                },
+                code => code == 200,
+                (resp, token) => ReadStatusStreamAsync(resp, job, onUpdate, cancellationToken),
+                job.RequestId, cancellationToken, longLived: true);
+        }
+
+        private async Task<JobStatus> ReadStatusStreamAsync(HttpResponseMessage resp, JobRef job, Action<JobStatus>? onUpdate, CancellationToken ct)
+        {
+            var mediaType = resp.Content.Headers.ContentType?.MediaType;
+            if (!string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+                throw new FalStreamException($"The status stream answered with content type '{mediaType ?? "none"}', not text/event-stream.", unavailable: true);
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            idle.CancelAfter(Options.StreamIdleTimeout);
+            // Disposing the response unblocks a read on runtimes whose streams ignore the token.
+            using var reg = idle.Token.Register(() => resp.Dispose());
+            var parser = new SseParser();
+            var events = new List<SseEvent>();
+            var buffer = new byte[16 * 1024];
+            try
+            {
+                using var stream = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                while (true)
+                {
+                    var n = await stream.ReadAsync(buffer, 0, buffer.Length, idle.Token).ConfigureAwait(false);
+                    if (n == 0) throw new FalStreamException("The status stream ended before the request completed.", unavailable: false);
+                    idle.CancelAfter(Options.StreamIdleTimeout);
+                    events.Clear();
+                    try { parser.Feed(buffer, 0, n, events); }
+                    catch (FormatException ex) { throw new FalStreamException(ex.Message, unavailable: false); }
+                    foreach (var ev in events)
+                    {
+                        if (ev.Data.Length == 0) continue;
+                        var status = ParseStatus(ev.Data, resp, job);
+                        onUpdate?.Invoke(status);
+                        if (status.IsCompleted) return status;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is ObjectDisposedException || ex is OperationCanceledException || ex is HttpRequestException)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (idle.IsCancellationRequested)
+                    throw new FalStreamException($"The status stream sent nothing for {Options.StreamIdleTimeout.TotalSeconds:0.#} s.", unavailable: false, ex);
+                throw new FalStreamException("The status stream broke: " + ex.Message, unavailable: false, ex);
+            }
+        }
+
+        /// <summary>
+        /// Waits until the request completes: the status stream first, status polling with a short
+        /// adaptive interval whenever the stream is unavailable or drops. On timeout or abort the
+        /// remote request is cancelled (unless <see cref="WaitOptions.CancelRemoteOnAbort"/> is off).
+        /// </summary>
+        public async Task<JobStatus> WaitAsync(JobRef job, WaitOptions options, CancellationToken cancellationToken)
+        {
+            options ??= new WaitOptions();
+            using var timeout = new CancellationTokenSource();
+            if (options.Timeout.HasValue) timeout.CancelAfter(options.Timeout.Value);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            try
+            {
+                return await WaitCoreAsync(job, options, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                if (options.CancelRemoteOnAbort) await TryCancelRemoteAsync(job).ConfigureAwait(false);
+                throw new FalWaitTimeoutException(job.RequestId, options.Timeout!.Value);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                if (options.CancelRemoteOnAbort) await TryCancelRemoteAsync(job).ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        private async Task<JobStatus> WaitCoreAsync(JobRef job, WaitOptions o, CancellationToken ct)
+        {
+            JobStatus? last = null;
+            void Report(JobStatus s)
+            {
+                last = s;
+                o.OnUpdate?.Invoke(s);
+            }
+
+            var useStream = o.UseStream;
+            var streamFailures = 0;
+            while (useStream)
+            {
+                try
+                {
+                    return await StreamStatusAsync(job, o.Logs, Report, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (IsStreamFallbackCase(ex) && !ct.IsCancellationRequested)
+                {
+                    streamFailures++;
+                    var permanent = ex is FalStreamException fs && fs.Unavailable || ex is FalApiException;
+                    if (permanent || streamFailures >= 3) useStream = false;
+                    Log(true, $"Status stream for {job.RequestId}: {ex.Message} " + (useStream ? "Checking status, then reconnecting." : "Polling instead."));
+                    // A completion may have happened while the stream was down: check once now.
+                    var now = await GetStatusAsync(job, o.Logs, ct).ConfigureAwait(false);
+                    Report(now);
+                    if (now.IsCompleted) return now;
+                }
+            }
+
+            var interval = o.PollInterval;
+            while (true)
+            {
+                var previous = last;
+                var s = await GetStatusAsync(job, o.Logs, ct).ConfigureAwait(false);
+                Report(s);
+                if (s.IsCompleted) return s;
+                var changed = previous == null || previous.Status != s.Status || previous.QueuePosition != s.QueuePosition || previous.Logs.Length != s.Logs.Length;
+                interval = changed ? o.PollInterval : TimeSpan.FromMilliseconds(Math.Min(interval.TotalMilliseconds * 1.5, o.MaxPollInterval.TotalMilliseconds));
+                await Task.Delay(interval, ct).ConfigureAwait(false);
+            }
+        }
+
+        private static bool IsStreamFallbackCase(Exception ex)
+        {
+            if (ex is FalStreamException) return true;
+            // Auth and missing requests will not get better by polling; other API failures might.
+            if (ex is FalApiException api)
+                return api.Kind != FalErrorKind.Unauthorized && api.Kind != FalErrorKind.Forbidden && api.Kind != FalErrorKind.NotFound;
+            return false;
+        }
+
+        private async Task TryCancelRemoteAsync(JobRef job)
+        {
+            // The caller's token is already cancelled: give the cancel its own short deadline.
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                var r = await CancelAsync(job, cts.Token).ConfigureAwait(false);
+                Log(true, $"Cancelled remote request {job.RequestId}: {r.Outcome}.");
+            }
+            catch (Exception ex)
+            {
+                Log(true, $"Could not cancel remote request {job.RequestId}: {ex.Message}");
+            }
+        }
+
+        /// <summary>Fetches the result body of a completed request.</summary>
+        public Task<FalResult> GetResultAsync(JobRef job, CancellationToken cancellationToken)
+        {
+            var url = ResponseUri(job);
+            return ExecuteAsync(FalOperation.Result, () => NewApiRequest(HttpMethod.Get, url),
+                code => code == 200,
+                async (resp, token) =>
+                {
+                    var body = await ReadBodyAsync(resp, token).ConfigureAwait(false);
+                    return new FalResult(body, HeaderValue(resp, "x-fal-request-id") ?? job.RequestId, (int)resp.StatusCode);
+                },
+                job.RequestId, cancellationToken);
+        }
+
+        /// <summary>Asks fal to cancel the request; the three documented answers are outcomes, not errors.</summary>
+        public Task<CancelResult> CancelAsync(JobRef job, CancellationToken cancellationToken)
+        {
+            var url = CancelUri(job);
+            return ExecuteAsync(FalOperation.Cancel, () => NewApiRequest(HttpMethod.Put, url),
+                code => code == 200 || code == 202 || code == 400 || code == 404,
+                async (resp, token) =>
+                {
+                    var body = await ReadBodyAsync(resp, token).ConfigureAwait(false);
+                    string? status = null;
+                    try
+                    {
+                        using var doc = JsonDocument.Parse(body, PlainJson.DocumentOptions);
+                        status = PlainJson.GetString(doc.RootElement, "status");
+                    }
+                    catch (JsonException) { }
+                    var code = (int)resp.StatusCode;
+                    CancelOutcome outcome;
+                    if (code == 404 || status == "NOT_FOUND") outcome = CancelOutcome.NotFound;
+                    else if (status == "ALREADY_COMPLETED") outcome = CancelOutcome.AlreadyCompleted;
+                    else if (code == 400) throw BuildError(resp, body, job.RequestId);
+                    else outcome = CancelOutcome.CancellationRequested;
+                    return new CancelResult { RequestId = job.RequestId, Endpoint = job.Endpoint.Full, Outcome = outcome };
+                },
+                job.RequestId, cancellationToken);
+        }
+
+        /// <summary>Runs the model synchronously on <c>fal.run</c> (no queue) and returns its output.</summary>
+        public Task<FalResult> RunAsync(EndpointId endpoint, string inputJson, TimeSpan? startTimeout, IDictionary<string, string>? headers, CancellationToken cancellationToken)
+        {
+            var url = Combine(Options.RunUrl, endpoint.Full);
+            var extra = BuildPlatformHeaders(headers, null, startTimeout);
+            return ExecuteAsync(FalOperation.Run, () =>
+                {
+                    var req = NewApiRequest(HttpMethod.Post, url);
+                    foreach (var h in extra) req.Headers.TryAddWithoutValidation(h.Key, h.Value);
+                    req.Content = new StringContent(inputJson, Encoding.UTF8, "application/json");
+                    return req;
+                },
+                code => code == 200,
+                async (resp, token) =>
+                {
+                    var body = await ReadBodyAsync(resp, token).ConfigureAwait(false);
+                    return new FalResult(body, HeaderValue(resp, "x-fal-request-id"), 200);
+                },
+                null, cancellationToken);
+        }
+
+        // ---------------------------------------------------------------- URLs and routing
+
+        private Uri StatusUri(JobRef job) => TrustedOr(job.StatusUrl, () => Combine(Options.QueueUrl, job.Endpoint.AppId + "/requests/" + job.RequestId + "/status"));
+        private Uri ResponseUri(JobRef job) => TrustedOr(job.ResponseUrl, () => Combine(Options.QueueUrl, job.Endpoint.AppId + "/requests/" + job.RequestId));
+        private Uri CancelUri(JobRef job) => TrustedOr(job.CancelUrl, () => Combine(Options.QueueUrl, job.Endpoint.AppId + "/requests/" + job.RequestId + "/cancel"));
+
+        private Uri TrustedOr(string? url, Func<Uri> fallback)
+        {
+            var trusted = TrustedQueueUrl(url);
+            if (trusted == null) return fallback();
+            // Never let a server-provided URL carry a query or fragment of its own into our calls.
+            var u = new Uri(trusted);
+            return new Uri(u.GetLeftPart(UriPartial.Path));
+        }
+
+        /// <summary>
+        /// A URL returned by the server is used only when it points at the queue host the key is
+        /// meant for; anything else is ignored and the URL is built from the endpoint id instead.
+        /// </summary>
+        internal string? TrustedQueueUrl(string? url)
+        {
+            if (string.IsNullOrWhiteSpace(url) || !Uri.TryCreate(url, UriKind.Absolute, out var u)) return null;
+            if (u.Scheme != Uri.UriSchemeHttps && u.Scheme != Uri.UriSchemeHttp) return null;
+            var sameAsQueue = string.Equals(u.Host, Options.QueueUrl.Host, StringComparison.OrdinalIgnoreCase) && u.Port == Options.QueueUrl.Port && u.Scheme == Options.QueueUrl.Scheme;
+            var falHost = u.Scheme == Uri.UriSchemeHttps && (u.Host.Equals("queue.fal.run", StringComparison.OrdinalIgnoreCase) || u.Host.Equals("queue.falrun.com", StringComparison.OrdinalIgnoreCase));
+            return sameAsQueue || falHost ? u.AbsoluteUri : null;
+        }
+
+        internal static bool IsFalApiHost(Uri u) =>
+            u.Scheme == Uri.UriSchemeHttps && FalApiHosts.Any(h => string.Equals(h, u.Host, StringComparison.OrdinalIgnoreCase));
+
+        private static Uri Combine(Uri baseUrl, string relative)
+        {
+            var b = baseUrl.AbsoluteUri;
+            if (!b.EndsWith("/", StringComparison.Ordinal)) b += "/";
+            return new Uri(b + relative.TrimStart('/'));
+        }
+
+        /// <summary>
+        /// Builds a request for a fal API URL: straight to it, or to the proxy with the target in
+        /// <c>x-fal-target-url</c>. Only these requests carry the key.
+        /// </summary>
+        internal HttpRequestMessage NewApiRequest(HttpMethod method, Uri target)
+        {
+            var creds = Options.Credentials ?? throw new FalApiException(FalErrorKind.Unauthorized,
+                "No fal API key is configured. Set FAL_KEY, or run Connect-Seedream -ApiKey.");
+            HttpRequestMessage req;
+            if (Options.ProxyUrl != null)
+            {
+                req = new HttpRequestMessage(method, Options.ProxyUrl);
+                req.Headers.TryAddWithoutValidation("x-fal-target-url", target.AbsoluteUri);
+            }
+            else
+            {
+                if (!IsFalApiHost(target) && !IsConfiguredApiOrigin(target))
+                    throw new InvalidOperationException($"Refusing to send the API key to {target.GetLeftPart(UriPartial.Authority)}, which is not a fal API host.");
+                req = new HttpRequestMessage(method, target);
+            }
+            req.Headers.TryAddWithoutValidation("Authorization", creds.AuthorizationValue);
+            req.Headers.TryAddWithoutValidation("User-Agent", Options.UserAgent);
+            req.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            return req;
+        }
+
+        private bool IsConfiguredApiOrigin(Uri target) =>
+            new[] { Options.QueueUrl, Options.RunUrl, Options.RestUrl }.Any(u => Uri.Compare(u, target, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0);
+
+        private static List<KeyValuePair<string, string>> BuildPlatformHeaders(IDictionary<string, string>? extra, string? priority, TimeSpan? startTimeout)
+        {
+            var list = new List<KeyValuePair<string, string>>();
+            if (extra != null)
+            {
+                foreach (var kv in extra)
+                {
+                    if (!kv.Key.StartsWith("x-fal-", StringComparison.OrdinalIgnoreCase))
+                        throw new ArgumentException($"Only x-fal-* headers can be passed through; '{kv.Key}' is not one.");
+                    if (kv.Key.Equals("x-fal-target-url", StringComparison.OrdinalIgnoreCase))
+                        throw new ArgumentException("x-fal-target-url is set by the client itself.");
+                    list.Add(new KeyValuePair<string, string>(kv.Key.ToLowerInvariant(), kv.Value));
+                }
+            }
+            // The explicit options win over pass-through values of the same name.
+            if (priority != null)
+            {
+                if (priority != "normal" && priority != "low") throw new ArgumentException($"Priority must be 'normal' or 'low', not '{priority}'.");
+                list.RemoveAll(h => h.Key == "x-fal-queue-priority");
+                list.Add(new KeyValuePair<string, string>("x-fal-queue-priority", priority));
+            }
+            if (startTimeout.HasValue)
+            {
+                if (startTimeout.Value.TotalSeconds <= 1) throw new ArgumentException("The start timeout must be more than 1 second.");
+                list.RemoveAll(h => h.Key == "x-fal-request-timeout");
+                list.Add(new KeyValuePair<string, string>("x-fal-request-timeout", startTimeout.Value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)));
+            }
+            return list;
+        }
+
+        private void Log(bool verbose, string message)
+        {
+            var log = Options.Log;
+            if (log == null) return;
+            var text = Options.Credentials?.Redact(message) ?? message;
+            if (verbose) log.Verbose(text); else log.Debug(text);
+        }
+    }
+
+    /// <summary>The status stream could not be used (unavailable) or stopped before completion.</summary>
+    public sealed class FalStreamException : Exception
+    {
+        public FalStreamException(string message, bool unavailable, Exception? inner = null) : base(message, inner)
+        {
+            Unavailable = unavailable;
+        }
+
+        /// <summary>True when the server does not offer the stream at all (retrying it is pointless).</summary>
+        public bool Unavailable { get; }
+    }
+}

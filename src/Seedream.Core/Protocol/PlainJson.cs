@@ -1,0 +1,179 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+
+namespace Seedream.Protocol
+{
+    /// <summary>
+    /// Converts between JSON and plain CLR values (dictionaries, lists, strings, numbers, booleans),
+    /// so no System.Text.Json type ever reaches a caller.
+    /// </summary>
+    public static class PlainJson
+    {
+        /// <summary>Nesting deeper than this is refused: a hostile server must not exhaust the stack.</summary>
+        public const int MaxDepth = 64;
+
+        public static readonly JsonDocumentOptions DocumentOptions = new JsonDocumentOptions { MaxDepth = MaxDepth };
+
+        public static object? ToPlain(JsonElement e)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    var d = new Dictionary<string, object?>(StringComparer.Ordinal);
+                    foreach (var p in e.EnumerateObject()) d[p.Name] = ToPlain(p.Value);
+                    return d;
+                case JsonValueKind.Array:
+                    var l = new List<object?>();
+                    foreach (var i in e.EnumerateArray()) l.Add(ToPlain(i));
+                    return l.ToArray();
+                case JsonValueKind.String:
+                    return e.GetString();
+                case JsonValueKind.Number:
+                    if (e.TryGetInt64(out var n)) return n;
+                    if (e.TryGetDecimal(out var m) && m == Math.Truncate(m) && e.GetRawText().IndexOfAny(new[] { '.', 'e', 'E' }) < 0) return m;
+                    return e.GetDouble();
+                case JsonValueKind.True:
+                    return true;
+                case JsonValueKind.False:
+                    return false;
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>Writes a plain value graph (IDictionary, IEnumerable, primitives) as JSON.</summary>
+        public static void Write(Utf8JsonWriter w, object? value, int depth = 0)
+        {
+            if (depth > MaxDepth) throw new ArgumentException($"The value is nested more than {MaxDepth} levels deep.");
+            switch (value)
+            {
+                case null:
+                    w.WriteNullValue();
+                    return;
+                case string s:
+                    w.WriteStringValue(s);
+                    return;
+                case bool b:
+                    w.WriteBooleanValue(b);
+                    return;
+                case char c:
+                    w.WriteStringValue(c.ToString());
+                    return;
+                case byte or sbyte or short or ushort or int or long:
+                    w.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                    return;
+                case uint ui:
+                    w.WriteNumberValue(ui);
+                    return;
+                case ulong ul:
+                    w.WriteNumberValue(ul);
+                    return;
+                case float f:
+                    WriteDouble(w, f);
+                    return;
+                case double dbl:
+                    WriteDouble(w, dbl);
+                    return;
+                case decimal dec:
+                    w.WriteNumberValue(dec);
+                    return;
+                case DateTime dt:
+                    w.WriteStringValue(dt.ToString("o", CultureInfo.InvariantCulture));
+                    return;
+                case DateTimeOffset dto:
+                    w.WriteStringValue(dto.ToString("o", CultureInfo.InvariantCulture));
+                    return;
+                case Uri u:
+                    w.WriteStringValue(u.OriginalString);
+                    return;
+                case Guid g:
+                    w.WriteStringValue(g.ToString());
+                    return;
+                case Enum en:
+                    w.WriteStringValue(en.ToString());
+                    return;
+                case IDictionary dict:
+                    w.WriteStartObject();
+                    foreach (DictionaryEntry kv in dict)
+                    {
+                        w.WritePropertyName(Convert.ToString(kv.Key, CultureInfo.InvariantCulture) ?? string.Empty);
+                        Write(w, kv.Value, depth + 1);
+                    }
+                    w.WriteEndObject();
+                    return;
+                case IEnumerable<KeyValuePair<string, object?>> pairs:
+                    w.WriteStartObject();
+                    foreach (var kv in pairs)
+                    {
+                        w.WritePropertyName(kv.Key);
+                        Write(w, kv.Value, depth + 1);
+                    }
+                    w.WriteEndObject();
+                    return;
+                case IEnumerable seq:
+                    w.WriteStartArray();
+                    foreach (var item in seq) Write(w, item, depth + 1);
+                    w.WriteEndArray();
+                    return;
+                default:
+                    throw new ArgumentException($"A value of type {value.GetType().FullName} cannot be sent as JSON. Use strings, numbers, booleans, arrays and hashtables.");
+            }
+        }
+
+        private static void WriteDouble(Utf8JsonWriter w, double d)
+        {
+            if (double.IsNaN(d) || double.IsInfinity(d)) throw new ArgumentException("NaN and infinity cannot be sent as JSON.");
+            w.WriteNumberValue(d);
+        }
+
+        public static string Serialize(object? value)
+        {
+            using var ms = new MemoryStream();
+            using (var w = new Utf8JsonWriter(ms)) Write(w, value);
+            return Encoding.UTF8.GetString(ms.ToArray());
+        }
+
+        /// <summary>Parses text into plain values; throws <see cref="JsonException"/> on bad input.</summary>
+        public static object? Parse(string json)
+        {
+            using var doc = JsonDocument.Parse(json, DocumentOptions);
+            return ToPlain(doc.RootElement);
+        }
+
+        internal static string? GetString(JsonElement obj, string name)
+        {
+            if (obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v))
+            {
+                if (v.ValueKind == JsonValueKind.String) return v.GetString();
+                if (v.ValueKind == JsonValueKind.Number || v.ValueKind == JsonValueKind.True || v.ValueKind == JsonValueKind.False) return v.GetRawText();
+            }
+            return null;
+        }
+
+        internal static long? GetInt64(JsonElement obj, string name)
+        {
+            if (obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v))
+            {
+                if (v.ValueKind == JsonValueKind.Number)
+                {
+                    if (v.TryGetInt64(out var n)) return n;
+                    if (v.TryGetDouble(out var d) && d >= long.MinValue && d <= long.MaxValue) return (long)d;
+                }
+                if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s)) return s;
+            }
+            return null;
+        }
+
+        internal static double? GetDouble(JsonElement obj, string name)
+        {
+            if (obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d))
+                return d;
+            return null;
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using System;
+using System.Diagnostics;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using Seedream.Commands.Internal;
+using Seedream.Protocol;
+
+namespace Seedream.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Edits images with Seedream: submits, waits and returns the result in one call.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "SeedreamEdit", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(EditResult))]
+    public sealed class InvokeSeedreamEditCommand : EditCmdletBase
+    {
+        private const int ActivityId = 0x5EED;
+        private readonly UploadCache _uploads = new UploadCache();
+
+        /// <summary>Give up (and cancel the remote request) after this many seconds.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int? TimeoutSec { get; set; }
+
+        /// <summary>Run on fal.run synchronously instead of through the queue.</summary>
+        [Parameter]
+        public SwitchParameter Sync { get; set; }
+
+        /// <summary>Poll the status instead of following the status stream.</summary>
+        [Parameter]
+        public SwitchParameter NoStream { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var edit = Prepare();
+            if (edit == null) return;
+            var (target, action) = Describe(edit, Sync ? "Run edit synchronously" : "Submit edit and wait for it");
+            if (!ShouldProcess(target, action)) return;
+            var client = Session.Client;
+            var reporter = new WaitReporter(Post, r => () => WriteProgress(r), m => () => WriteVerbose(m), ActivityId, "Seedream edit");
+            try
+            {
+                var result = RunAsync(ct => EditAsync(client, edit, reporter, ct));
+                WriteObject(result);
+            }
+            catch (PipelineStoppedException)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                WriteFailure(ex, target);
+            }
+            finally
+            {
+                WriteProgress(reporter.Completed());
+            }
+        }
+
+        private async Task<EditResult> EditAsync(FalClient client, PreparedEdit edit, WaitReporter reporter, CancellationToken ct)
+        {
+            var clock = Stopwatch.StartNew();
+            edit.Request.ImageUrls = await ImageResolver.ToUrlsAsync(client, edit.Images, InlineImages.IsPresent, _uploads, ct).ConfigureAwait(false);
+            var json = edit.Request.ToJson();
+            if (Sync)
+            {
+                var run = await client.RunAsync(edit.Endpoint, json, edit.SubmitOptions.StartTimeout, edit.SubmitOptions.Headers, ct).ConfigureAwait(false);
+                var synced = EditResultParser.Parse(run.Json, run.RequestId ?? string.Empty, edit.Endpoint.Full, edit.Request.Prompt);
+                synced.Duration = clock.Elapsed;
+                return synced;
+            }
+            var job = await client.SubmitAsync(edit.Endpoint, json, edit.SubmitOptions, ct).ConfigureAwait(false);
+            job.Prompt = edit.Request.Prompt;
+            job.MaxImageCount = edit.Request.MaxImageCount;
+            JobHistory.Add(job);
+            PostVerbose($"Submitted request {job.RequestId} to {edit.Endpoint.Full}.");
+            var jobRef = JobRef.From(job);
+            var remaining = TimeoutSec.HasValue ? TimeSpan.FromSeconds(TimeoutSec.Value) - clock.Elapsed : (TimeSpan?)null;
+            if (remaining.HasValue && remaining.Value < TimeSpan.FromMilliseconds(1)) remaining = TimeSpan.FromMilliseconds(1);
+            var status = await client.WaitAsync(jobRef, new WaitOptions
+            {
+                Logs = true,
+                UseStream = !NoStream.IsPresent,
+                Timeout = remaining,
+                OnUpdate = reporter.Update,
+            }, ct).ConfigureAwait(false);
+            if (status.IsFailed) await JobOutcome.ThrowFailureAsync(client, jobRef, status, ct).ConfigureAwait(false);
+            var raw = await client.GetResultAsync(jobRef, ct).ConfigureAwait(false);
+            var result = EditResultParser.Parse(raw.Json, job.RequestId, edit.Endpoint.Full, edit.Request.Prompt);
+            result.InferenceTime = status.InferenceTime;
+            result.Duration = clock.Elapsed;
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Submits an edit to the fal queue and returns the job without waiting.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Submit, "SeedreamJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(Job))]
+    public sealed class SubmitSeedreamJobCommand : EditCmdletBase
+    {
+        private readonly UploadCache _uploads = new UploadCache();
+
+        /// <summary>fal POSTs the result to this URL when the request completes (fal_webhook).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("fal_webhook")]
+        public string? WebhookUrl { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var edit = Prepare();
+            if (edit == null) return;
+            if (!string.IsNullOrEmpty(WebhookUrl))
+            {
+                if (!Uri.TryCreate(WebhookUrl, UriKind.Absolute, out var hook) || (hook.Scheme != Uri.UriSchemeHttps && hook.Scheme != Uri.UriSchemeHttp))
+                {
+                    WriteError(ErrorFactory.Create("SeedreamWebhookUrlInvalid", ErrorCategory.InvalidArgument, $"The webhook URL '{WebhookUrl}' is not an absolute http or https URL.", WebhookUrl));
+                    return;
+                }
+                if (hook.Scheme == Uri.UriSchemeHttp)
+                    WriteWarning($"The webhook URL '{WebhookUrl}' is plain http: the result will travel unencrypted. fal recommends https.");
+                edit.SubmitOptions.WebhookUrl = WebhookUrl;
+            }
+            var (target, action) = Describe(edit, "Submit edit");
+            if (!ShouldProcess(target, action)) return;
+            var client = Session.Client;
+            try
+            {
+                var job = RunAsync(async ct =>
+                {
+                    edit.Request.ImageUrls = await ImageResolver.ToUrlsAsync(client, edit.Images, InlineImages.IsPresent, _uploads, ct).ConfigureAwait(false);
+                    var submitted = await client.SubmitAsync(edit.Endpoint, edit.Request.ToJson(), edit.SubmitOptions, ct).ConfigureAwait(false);
+                    submitted.Prompt = edit.Request.Prompt;
+                    submitted.MaxImageCount = edit.Request.MaxImageCount;
+                    return submitted;
+                });
+                JobHistory.Add(job);
+                WriteVerbose($"Submitted request {job.RequestId} (queue position {job.QueuePosition?.ToString() ?? "unknown"}).");
+                WriteObject(job);
+            }
+            catch (PipelineStoppedException)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                WriteFailure(ex, target);
+            }
+        }
+    }
+
+    internal static class JobOutcome
+    {
+        /// <summary>
+        /// A COMPLETED status with an error: fetch the result, which replays the model's error body
+        /// (422 details, timeouts, cancellation), so the caller gets the full story.
+        /// </summary>
+        public static async Task ThrowFailureAsync(FalClient client, JobRef job, JobStatus status, CancellationToken ct)
+        {
+            try
+            {
+                await client.GetResultAsync(job, ct).ConfigureAwait(false);
+            }
+            catch (FalApiException ex) when (ex.Kind != FalErrorKind.Connection)
+            {
+                ex.RequestId ??= job.RequestId;
+                throw;
+            }
+            var kind = status.ErrorType == "client_cancelled" ? FalErrorKind.JobCancelled : FalErrorKind.JobFailed;
+            throw new FalApiException(kind, $"Request {job.RequestId} failed ({status.ErrorType ?? "error"}): {status.Error}")
+            {
+                RequestId = job.RequestId,
+                ErrorType = status.ErrorType,
+                Detail = status.Error,
+            };
+        }
+    }
+}

@@ -1,0 +1,221 @@
+using System;
+using System.Management.Automation;
+using Seedream.Commands.Internal;
+using Seedream.Protocol;
+
+namespace Seedream.Commands
+{
+    /// <summary>
+    /// Parameters that identify a queued request. They bind by property name, so Seedream.Job and
+    /// Seedream.JobStatus objects (and raw fal responses with request_id) pipe between the job cmdlets.
+    /// </summary>
+    public abstract class JobCmdletBase : SeedreamCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("request_id", "Id")]
+        [ArgumentCompleter(typeof(RequestIdCompleter))]
+        public string RequestId { get; set; } = string.Empty;
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(EndpointCompleter))]
+        public string Endpoint { get; set; } = EndpointId.SeedreamV5LiteEdit;
+
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        [Alias("status_url")]
+        public string? StatusUrl { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        [Alias("response_url")]
+        public string? ResponseUrl { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        [Alias("cancel_url")]
+        public string? CancelUrl { get; set; }
+
+        /// <summary>Carried through from a Seedream.Job so results name their prompt.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public string? Prompt { get; set; }
+
+        /// <summary>The job reference, or null after writing a non-terminating error.</summary>
+        protected JobRef? MakeRef()
+        {
+            if (!EndpointId.TryParse(Endpoint, out var endpoint, out var error))
+            {
+                WriteError(ErrorFactory.Create("SeedreamInvalidEndpoint", ErrorCategory.InvalidArgument, error!, Endpoint));
+                return null;
+            }
+            if (!JobRef.IsValidRequestId(RequestId))
+            {
+                WriteError(ErrorFactory.Create("SeedreamInvalidRequestId", ErrorCategory.InvalidArgument,
+                    $"'{RequestId}' is not a valid request id: fal request ids are UUIDs (letters, digits and dashes).", RequestId));
+                return null;
+            }
+            return new JobRef(endpoint!, RequestId, StatusUrl, ResponseUrl, CancelUrl);
+        }
+
+        protected void Run<T>(Func<FalClient, JobRef, System.Threading.CancellationToken, System.Threading.Tasks.Task<T>> work, Action<T> onResult)
+        {
+            var job = MakeRef();
+            if (job == null) return;
+            var client = Session.Client;
+            try
+            {
+                onResult(RunAsync(ct => work(client, job, ct)));
+            }
+            catch (PipelineStoppedException)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                WriteFailure(ex, RequestId);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Reads the status of a queued request once.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "SeedreamJobStatus")]
+    [OutputType(typeof(JobStatus))]
+    public sealed class GetSeedreamJobStatusCommand : JobCmdletBase
+    {
+        /// <summary>Include the model's log lines.</summary>
+        [Parameter]
+        public SwitchParameter Logs { get; set; }
+
+        protected override void ProcessRecord() =>
+            Run((client, job, ct) => client.GetStatusAsync(job, Logs.IsPresent, ct), status =>
+            {
+                status.Prompt = Prompt;
+                WriteObject(status);
+            });
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Waits until queued requests complete and returns their final status.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Wait, "SeedreamJob")]
+    [OutputType(typeof(JobStatus))]
+    public sealed class WaitSeedreamJobCommand : JobCmdletBase
+    {
+        private const int ActivityId = 0x5EEE;
+
+        /// <summary>Give up after this many seconds; the remote request is cancelled unless -NoCancel.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int? TimeoutSec { get; set; }
+
+        /// <summary>Poll the status instead of following the status stream.</summary>
+        [Parameter]
+        public SwitchParameter NoStream { get; set; }
+
+        /// <summary>Leave the remote request running when the wait times out or is stopped.</summary>
+        [Parameter]
+        public SwitchParameter NoCancel { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var reporter = new WaitReporter(Post, r => () => WriteProgress(r), m => () => WriteVerbose(m), ActivityId, "Waiting for Seedream job");
+            try
+            {
+                Run((client, job, ct) => client.WaitAsync(job, new WaitOptions
+                    {
+                        Logs = true,
+                        UseStream = !NoStream.IsPresent,
+                        Timeout = TimeoutSec.HasValue ? TimeSpan.FromSeconds(TimeoutSec.Value) : (TimeSpan?)null,
+                        CancelRemoteOnAbort = !NoCancel.IsPresent,
+                        OnUpdate = reporter.Update,
+                    }, ct),
+                    status =>
+                    {
+                        status.Prompt = Prompt;
+                        if (status.IsFailed) WriteWarning($"Request {status.RequestId} completed with an error ({status.ErrorType ?? "error"}): {status.Error}");
+                        WriteObject(status);
+                    });
+            }
+            finally
+            {
+                WriteProgress(reporter.Completed());
+            }
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Fetches the result of a completed request as a Seedream.EditResult.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Receive, "SeedreamJob")]
+    [OutputType(typeof(EditResult))]
+    public sealed class ReceiveSeedreamJobCommand : JobCmdletBase
+    {
+        /// <summary>Wait for the request to complete first, instead of reporting it as not finished.</summary>
+        [Parameter]
+        public SwitchParameter Wait { get; set; }
+
+        /// <summary>The status already known (from Wait-SeedreamJob); saves a status call when COMPLETED.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public string? Status { get; set; }
+
+        protected override void ProcessRecord() =>
+            Run(async (client, job, ct) =>
+            {
+                JobStatus? status = null;
+                if (Wait) status = await client.WaitAsync(job, new WaitOptions { Logs = false }, ct).ConfigureAwait(false);
+                else if (!string.Equals(Status, JobStatus.Completed, StringComparison.Ordinal)) status = await client.GetStatusAsync(job, false, ct).ConfigureAwait(false);
+                if (status != null && !status.IsCompleted)
+                    throw new JobNotCompletedException(job.RequestId, status.Status);
+                if (status != null && status.IsFailed) await JobOutcome.ThrowFailureAsync(client, job, status, ct).ConfigureAwait(false);
+                var raw = await client.GetResultAsync(job, ct).ConfigureAwait(false);
+                var result = EditResultParser.Parse(raw.Json, job.RequestId, job.Endpoint.Full, Prompt);
+                result.InferenceTime = status?.InferenceTime;
+                return result;
+            }, WriteObject);
+
+        protected override void EndProcessing() { }
+    }
+
+    /// <summary>The request is still queued or running.</summary>
+    public sealed class JobNotCompletedException : Exception
+    {
+        public JobNotCompletedException(string requestId, string status)
+            : base($"Request {requestId} has not completed yet (status {status}). Wait for it with Wait-SeedreamJob, or use Receive-SeedreamJob -Wait.")
+        {
+            RequestId = requestId;
+        }
+
+        public string RequestId { get; }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Cancels queued or running requests.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Stop, "SeedreamJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(CancelResult))]
+    public sealed class StopSeedreamJobCommand : JobCmdletBase
+    {
+        /// <summary>Emit a Seedream.CancelResult for each request.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            if (!ShouldProcess($"request {RequestId} on {Endpoint}", "Cancel")) return;
+            Run((client, job, ct) => client.CancelAsync(job, ct), result =>
+            {
+                switch (result.Outcome)
+                {
+                    case CancelOutcome.AlreadyCompleted:
+                        WriteWarning($"Request {result.RequestId} had already completed; nothing was cancelled.");
+                        break;
+                    case CancelOutcome.NotFound:
+                        WriteError(ErrorFactory.Create("SeedreamJobNotFound", ErrorCategory.ObjectNotFound, $"fal does not know request {result.RequestId} on {result.Endpoint}.", result.RequestId));
+                        break;
+                    default:
+                        WriteVerbose($"Cancellation of request {result.RequestId} requested.");
+                        break;
+                }
+                if (PassThru) WriteObject(result);
+            });
+        }
+    }
+}

@@ -1,0 +1,145 @@
+using System;
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Threading;
+using System.Threading.Tasks;
+using Seedream.Commands.Internal;
+using Seedream.Commands.Session;
+using Seedream.Protocol;
+
+namespace Seedream.Commands
+{
+    /// <summary>
+    /// Base of every Seedream cmdlet. Async work runs off the pipeline thread; everything it wants to
+    /// write (Verbose, Debug, Progress, Warning) is posted back and written on the pipeline thread,
+    /// because PowerShell allows Write* only there. Ctrl+C cancels the token the work observes.
+    /// </summary>
+    public abstract class SeedreamCmdlet : PSCmdlet, IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+        private BlockingCollection<Action>? _queue;
+        private SeedreamSession? _session;
+
+        /// <summary>Cancelled when the pipeline is stopped (Ctrl+C).</summary>
+        protected CancellationToken StopToken => _stop.Token;
+
+        protected override void StopProcessing()
+        {
+            try { _stop.Cancel(); } catch (ObjectDisposedException) { }
+        }
+
+        public void Dispose()
+        {
+            _stop.Dispose();
+            GC.SuppressFinalize(this);
+        }
+
+        /// <summary>The session for this runspace; a terminating error when no key is configured.</summary>
+        protected SeedreamSession Session
+        {
+            get
+            {
+                if (_session != null) return _session;
+                SeedreamSession? s;
+                try
+                {
+                    s = SessionStore.Current(Runspace.DefaultRunspace);
+                }
+                catch (InsecureEndpointException ex)
+                {
+                    ThrowTerminatingError(new ErrorRecord(ex, "SeedreamInsecureProxyUrl", ErrorCategory.SecurityError, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
+                    throw;
+                }
+                catch (ArgumentException ex)
+                {
+                    ThrowTerminatingError(new ErrorRecord(ex, "SeedreamInvalidProxyUrl", ErrorCategory.InvalidArgument, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
+                    throw;
+                }
+                if (s == null)
+                {
+                    ThrowTerminatingError(new ErrorRecord(
+                        new SeedreamException("No fal API key is configured. Run Connect-Seedream -ApiKey <key>, or set the FAL_KEY environment variable (or FAL_KEY_ID and FAL_KEY_SECRET)."),
+                        "SeedreamApiKeyMissing", ErrorCategory.AuthenticationError, null));
+                }
+                _session = s;
+                s!.Options.Log ??= RoutingLog.Instance;
+                return s;
+            }
+        }
+
+        /// <summary>
+        /// Runs <paramref name="work"/> on the thread pool and, until it finishes, executes on this
+        /// (pipeline) thread whatever it posts. Rethrows the work's exception; a stop surfaces as
+        /// <see cref="PipelineStoppedException"/>.
+        /// </summary>
+        protected T RunAsync<T>(Func<CancellationToken, Task<T>> work)
+        {
+            var queue = new BlockingCollection<Action>();
+            var outer = _queue;
+            _queue = queue;
+            var log = new CmdletLog(this);
+            var token = _stop.Token;
+            var task = Task.Run(async () =>
+            {
+                RoutingLog.Current.Value = log;
+                return await work(token).ConfigureAwait(false);
+            });
+            task.ContinueWith(_ => queue.CompleteAdding(), TaskScheduler.Default);
+            try
+            {
+                foreach (var action in queue.GetConsumingEnumerable()) action();
+            }
+            catch
+            {
+                // A Write* failed (usually because the pipeline is stopping): stop the work too.
+                StopProcessing();
+                try { task.Wait(); } catch (AggregateException) { }
+                throw;
+            }
+            finally
+            {
+                _queue = outer;
+            }
+            if (_stop.IsCancellationRequested && (task.IsCanceled || task.Exception?.InnerException is OperationCanceledException))
+                throw new PipelineStoppedException();
+            return task.GetAwaiter().GetResult();
+        }
+
+        /// <summary>Queues an action for the pipeline thread (safe from any thread).</summary>
+        protected void Post(Action action)
+        {
+            var q = _queue;
+            if (q == null) return;
+            try { q.Add(action); }
+            catch (InvalidOperationException) { }
+        }
+
+        protected void PostVerbose(string message) => Post(() => WriteVerbose(message));
+        protected void PostWarning(string message) => Post(() => WriteWarning(message));
+        protected void PostProgress(ProgressRecord record) => Post(() => WriteProgress(record));
+
+        /// <summary>Writes a non-terminating error for a client failure.</summary>
+        protected void WriteFailure(Exception ex, object? target) => WriteError(ErrorFactory.FromException(ex, target));
+
+        private sealed class CmdletLog : IFalLog
+        {
+            private readonly SeedreamCmdlet _cmdlet;
+            public CmdletLog(SeedreamCmdlet cmdlet) => _cmdlet = cmdlet;
+            public void Verbose(string message) => _cmdlet.PostVerbose(message);
+            public void Debug(string message) => _cmdlet.Post(() => _cmdlet.WriteDebug(message));
+        }
+    }
+
+    /// <summary>
+    /// The client's log sink: forwards to whichever cmdlet is running the current async flow, so
+    /// one shared client writes each line to the right command's Verbose stream.
+    /// </summary>
+    internal sealed class RoutingLog : IFalLog
+    {
+        public static readonly RoutingLog Instance = new RoutingLog();
+        public static readonly AsyncLocal<IFalLog?> Current = new AsyncLocal<IFalLog?>();
+        public void Verbose(string message) => Current.Value?.Verbose(message);
+        public void Debug(string message) => Current.Value?.Debug(message);
+    }
+}

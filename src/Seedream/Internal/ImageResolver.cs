@@ -1,0 +1,174 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using Seedream.Protocol;
+using Seedream.Storage;
+
+namespace Seedream.Commands.Internal
+{
+    /// <summary>An input image after checking: a URL to send, or a local file to upload or inline.</summary>
+    public sealed class ResolvedImage
+    {
+        public string? Url { get; set; }
+        /// <summary>Full file-system path of a local file.</summary>
+        public string? Path { get; set; }
+        public long Length { get; set; }
+        public string? ContentType { get; set; }
+        public bool IsLocal => Path != null;
+    }
+
+    /// <summary>
+    /// Turns -Image values into URLs: remote ones are checked, local files are checked (exists, not
+    /// a directory, readable, non-empty, an image) before anything is sent, then uploaded once per
+    /// pipeline or inlined as data URIs.
+    /// </summary>
+    internal static class ImageResolver
+    {
+        /// <summary>fal's toolkit refuses to download input images larger than this.</summary>
+        public const long MaxInputImageBytes = 50L * 1024 * 1024;
+
+        public static List<ResolvedImage> Check(PSCmdlet cmdlet, IReadOnlyList<ImageInput> inputs, bool inline, out List<ErrorRecord> errors)
+        {
+            errors = new List<ErrorRecord>();
+            var result = new List<ResolvedImage>();
+            foreach (var input in inputs)
+            {
+                if (!input.IsLocal)
+                {
+                    var problem = InputImage.CheckUrl(input.Url);
+                    if (problem != null)
+                    {
+                        errors.Add(ErrorFactory.Create("Seedream" + problem.Value.Code, ErrorCategory.InvalidArgument, "Image '" + Short(input.Url) + "': " + problem.Value.Message, input.Source));
+                        continue;
+                    }
+                    if (input.Url!.Length > InputImage.LargeDataUriChars && input.Url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
+                        cmdlet.WriteWarning($"A data URI of {input.Url.Length / 1024 / 1024} MB is sent inside the request; uploading the file (Send-SeedreamFile) is faster for large images.");
+                    result.Add(new ResolvedImage { Url = input.Url });
+                    continue;
+                }
+
+                string path;
+                try
+                {
+                    path = input.IsProviderPath ? input.LocalPath! : ResolveLiteral(cmdlet, input.LocalPath!);
+                }
+                catch (Exception ex) when (ex is ItemNotFoundException || ex is ProviderNotFoundException || ex is System.Management.Automation.DriveNotFoundException || ex is NotSupportedException || ex is ArgumentException || ex is PSInvalidOperationException)
+                {
+                    errors.Add(ErrorFactory.Create("SeedreamImagePathInvalid", ErrorCategory.InvalidArgument, $"Image '{input.LocalPath}' is not a usable file-system path: {ex.Message}", input.Source, ex));
+                    continue;
+                }
+                var error = CheckLocalFile(path, input.Source, out var resolved);
+                if (error != null) errors.Add(error);
+                else result.Add(resolved!);
+            }
+            if (inline)
+            {
+                foreach (var r in result)
+                    if (r.IsLocal && r.Length * 4 / 3 > InputImage.LargeDataUriChars)
+                        cmdlet.WriteWarning($"'{r.Path}' becomes a data URI of about {r.Length * 4 / 3 / 1024 / 1024} MB inside the request; uploading it (without -InlineImages) is faster.");
+            }
+            return result;
+        }
+
+        /// <summary>Resolves a literal path (no wildcards) against the current PowerShell location.</summary>
+        public static string ResolveLiteral(PSCmdlet cmdlet, string path)
+        {
+            var resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
+            if (provider == null || !string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
+                throw new NotSupportedException($"the path is on the {provider?.Name ?? "unknown"} provider, not the file system.");
+            return resolved;
+        }
+
+        /// <summary>Checks a local image file; returns an ErrorRecord describing the first problem.</summary>
+        public static ErrorRecord? CheckLocalFile(string path, object? target, out ResolvedImage? resolved)
+        {
+            resolved = null;
+            if (Directory.Exists(path))
+                return ErrorFactory.Create("SeedreamImageIsDirectory", ErrorCategory.InvalidArgument, $"Image '{path}' is a directory, not a file.", target);
+            var info = new FileInfo(path);
+            if (!info.Exists)
+                return ErrorFactory.Create("SeedreamImageNotFound", ErrorCategory.ObjectNotFound, $"Image '{path}' does not exist.", target);
+            if (info.Length == 0)
+                return ErrorFactory.Create("SeedreamImageEmpty", ErrorCategory.InvalidData, $"Image '{path}' is empty (0 bytes).", target);
+            if (info.Length > MaxInputImageBytes)
+                return ErrorFactory.Create("SeedreamImageTooLarge", ErrorCategory.LimitsExceeded, $"Image '{path}' has {info.Length / 1024 / 1024} MB; fal accepts input images up to {MaxInputImageBytes / 1024 / 1024} MB.", target);
+            var header = new byte[FileTypes.HeaderLength];
+            int n;
+            try
+            {
+                using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+                n = fs.Read(header, 0, header.Length);
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException || ex is System.Security.SecurityException)
+            {
+                return ErrorFactory.Create("SeedreamImageUnreadable", ErrorCategory.ReadError, $"Image '{path}' cannot be read: {ex.Message}", target, ex);
+            }
+            var type = FileTypes.Sniff(header, n);
+            if (type == null)
+                return ErrorFactory.Create("SeedreamImageNotAnImage", ErrorCategory.InvalidData, $"'{path}' is not an image this module recognises (PNG, JPEG, WebP, GIF, BMP, TIFF, HEIC or AVIF).", target);
+            resolved = new ResolvedImage { Path = info.FullName, Length = info.Length, ContentType = type };
+            return null;
+        }
+
+        /// <summary>URLs for every image: uploads (deduplicated through <paramref name="cache"/>) or data URIs.</summary>
+        public static async Task<List<string>> ToUrlsAsync(FalClient client, IReadOnlyList<ResolvedImage> images, bool inline, UploadCache cache, CancellationToken ct)
+        {
+            var tasks = new List<Task<string>>();
+            foreach (var image in images)
+            {
+                if (!image.IsLocal) tasks.Add(Task.FromResult(image.Url!));
+                else if (inline) tasks.Add(ToDataUriAsync(image));
+                else tasks.Add(cache.GetOrUpload(client, image, ct));
+            }
+            return new List<string>(await Task.WhenAll(tasks).ConfigureAwait(false));
+        }
+
+        private static async Task<string> ToDataUriAsync(ResolvedImage image)
+        {
+            using var fs = new FileStream(image.Path!, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous);
+            var bytes = new byte[fs.Length];
+            var read = 0;
+            while (read < bytes.Length)
+            {
+                var n = await fs.ReadAsync(bytes, read, bytes.Length - read).ConfigureAwait(false);
+                if (n == 0) break;
+                read += n;
+            }
+            return "data:" + image.ContentType + ";base64," + Convert.ToBase64String(bytes, 0, read);
+        }
+
+        private static string Short(string? s) => s == null ? string.Empty : s.Length <= 80 ? s : s.Substring(0, 77) + "...";
+    }
+
+    /// <summary>
+    /// Uploads made during one command's pipeline, keyed by file path, size and time: the same file
+    /// used by many records is uploaded once, even when the records run concurrently.
+    /// </summary>
+    internal sealed class UploadCache
+    {
+        private readonly ConcurrentDictionary<string, Lazy<Task<File>>> _uploads = new ConcurrentDictionary<string, Lazy<Task<File>>>(StringComparer.Ordinal);
+
+        public int Count => _uploads.Count;
+
+        public async Task<string> GetOrUpload(FalClient client, ResolvedImage image, CancellationToken ct)
+        {
+            var info = new FileInfo(image.Path!);
+            var key = info.FullName + "|" + info.Length + "|" + info.LastWriteTimeUtc.Ticks;
+            var lazy = _uploads.GetOrAdd(key, _ => new Lazy<Task<File>>(() => client.UploadFileAsync(image.Path!, new UploadOptions { ContentType = image.ContentType }, ct)));
+            try
+            {
+                return (await lazy.Value.ConfigureAwait(false)).Url;
+            }
+            catch
+            {
+                // A failed upload is not remembered: a later record may try again.
+                _uploads.TryRemove(key, out _);
+                throw;
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using System;
+using System.Collections.Concurrent;
+using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using Seedream.Protocol;
+
+namespace Seedream.Commands.Session
+{
+    /// <summary>One configured fal client (with its connection pool) and the settings behind it.</summary>
+    public sealed class SeedreamSession : IDisposable
+    {
+        public SeedreamSession(FalClientOptions options, bool connected)
+        {
+            Options = options;
+            Client = new FalClient(options);
+            Connected = connected;
+            ConnectedAt = connected ? DateTimeOffset.Now : (DateTimeOffset?)null;
+        }
+
+        public FalClientOptions Options { get; }
+        public FalClient Client { get; }
+        public bool Connected { get; }
+        public DateTimeOffset? ConnectedAt { get; }
+
+        public Context ToContext() => new Context
+        {
+            KeySource = Options.Credentials?.Source ?? "none",
+            ProxyUrl = Options.ProxyUrl?.AbsoluteUri,
+            MaxRetryCount = Options.MaxRetryCount,
+            TimeoutSec = (int)Options.RequestTimeout.TotalSeconds,
+            Connected = Connected,
+            ConnectedAt = ConnectedAt,
+        };
+
+        public void Dispose() => Client.Dispose();
+    }
+
+    /// <summary>
+    /// Sessions per runspace: what Connect-Seedream set, else one built from environment variables
+    /// (FAL_KEY, FAL_KEY_ID + FAL_KEY_SECRET, SEEDREAM_PROXY_URL), rebuilt when they change.
+    /// </summary>
+    public static class SessionStore
+    {
+        public const string ProxyEnvironmentVariable = "SEEDREAM_PROXY_URL";
+
+        private sealed class Slot
+        {
+            public SeedreamSession? Connected;
+            public SeedreamSession? FromEnvironment;
+            public string? EnvironmentFingerprint;
+        }
+
+        private static readonly ConditionalWeakTable<Runspace, Slot> Slots = new ConditionalWeakTable<Runspace, Slot>();
+        private static readonly ConcurrentDictionary<SeedreamSession, byte> Live = new ConcurrentDictionary<SeedreamSession, byte>();
+        private static readonly object Gate = new object();
+
+        public static void Connect(Runspace runspace, SeedreamSession session)
+        {
+            lock (Gate)
+            {
+                var slot = Slots.GetOrCreateValue(runspace);
+                var old = slot.Connected;
+                slot.Connected = session;
+                Live[session] = 0;
+                if (old != null) Retire(old);
+            }
+        }
+
+        /// <summary>Forgets the connected session; returns false when there was none.</summary>
+        public static bool Disconnect(Runspace runspace)
+        {
+            lock (Gate)
+            {
+                if (!Slots.TryGetValue(runspace, out var slot) || slot.Connected == null) return false;
+                Retire(slot.Connected);
+                slot.Connected = null;
+                return true;
+            }
+        }
+
+        public static SeedreamSession? GetConnected(Runspace runspace)
+        {
+            lock (Gate) return Slots.TryGetValue(runspace, out var slot) ? slot.Connected : null;
+        }
+
+        /// <summary>The session to use now, or null when no key is configured anywhere.</summary>
+        public static SeedreamSession? Current(Runspace runspace, Func<FalClientOptions, FalClientOptions>? customize = null)
+        {
+            lock (Gate)
+            {
+                var slot = Slots.GetOrCreateValue(runspace);
+                if (slot.Connected != null) return slot.Connected;
+                var credentials = FalCredentials.Resolve(null);
+                if (credentials == null) return null;
+                var proxy = Environment.GetEnvironmentVariable(ProxyEnvironmentVariable);
+                var fingerprint = Fingerprint(credentials.Fingerprint + "\n" + credentials.Source + "\n" + proxy);
+                if (slot.FromEnvironment != null && slot.EnvironmentFingerprint == fingerprint) return slot.FromEnvironment;
+                var options = new FalClientOptions { Credentials = credentials };
+                if (!string.IsNullOrWhiteSpace(proxy))
+                {
+                    if (!Uri.TryCreate(proxy!.Trim(), UriKind.Absolute, out var proxyUrl))
+                        throw new ArgumentException($"The {ProxyEnvironmentVariable} environment variable does not hold an absolute URL.");
+                    options.ProxyUrl = proxyUrl;
+                }
+                var session = new SeedreamSession(options, connected: false);
+                if (slot.FromEnvironment != null) Retire(slot.FromEnvironment);
+                slot.FromEnvironment = session;
+                slot.EnvironmentFingerprint = fingerprint;
+                Live[session] = 0;
+                return session;
+            }
+        }
+
+        private static void Retire(SeedreamSession session)
+        {
+            // In-flight work of another pipeline may still use the old client; let it finish and
+            // leave disposal to module removal or the garbage collector.
+            Live.TryRemove(session, out _);
+        }
+
+        public static void DisposeAll()
+        {
+            foreach (var s in Live.Keys)
+            {
+                try { s.Dispose(); } catch (ObjectDisposedException) { }
+            }
+            Live.Clear();
+        }
+
+        private static string Fingerprint(string text)
+        {
+            using var sha = SHA256.Create();
+            return Convert.ToBase64String(sha.ComputeHash(Encoding.UTF8.GetBytes(text)));
+        }
+    }
+}
