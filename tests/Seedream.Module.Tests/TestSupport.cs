@@ -94,11 +94,15 @@ namespace Seedream.Module.Tests
     public sealed class PsHost : IDisposable
     {
         private readonly Runspace _runspace;
+        private readonly RecordingHost _host = new RecordingHost();
+
+        /// <summary>Everything written to the host (WhatIf messages, Out-Default output).</summary>
+        public string HostText => _host.Text;
 
         public PsHost(FalEmulator? emulator, string? key = EmulatorFixture.Key, bool connect = true)
         {
             var iss = InitialSessionState.CreateDefault2();
-            _runspace = RunspaceFactory.CreateRunspace(iss);
+            _runspace = RunspaceFactory.CreateRunspace(_host, iss);
             _runspace.Open();
             var import = Run($"Import-Module '{Paths.ModuleManifest}' -ErrorAction Stop");
             if (import.Terminating != null || import.Errors.Count > 0)
@@ -175,7 +179,11 @@ namespace Seedream.Module.Tests
     /// </summary>
     public static class PsObjectExtensions
     {
-        public static object? P(this PSObject o, string name) => Unwrap(o.Properties[name]?.Value ?? throw new Xunit.Sdk.XunitException($"{o.BaseObject.GetType().Name} has no property {name}"), true);
+        public static object? P(this PSObject o, string name)
+        {
+            var property = o.Properties[name] ?? throw new Xunit.Sdk.XunitException($"{o.BaseObject.GetType().Name} has no property {name}");
+            return Unwrap(property.Value, true);
+        }
         public static object? P(this object o, string name) => PSObject.AsPSObject(o).P(name);
         public static T P<T>(this object o, string name) => (T)LanguagePrimitives.ConvertTo(PSObject.AsPSObject(o).P(name), typeof(T), System.Globalization.CultureInfo.InvariantCulture);
         public static object?[] Items(this object o, string name) => ((System.Collections.IEnumerable)PSObject.AsPSObject(o).P(name)!).Cast<object?>().ToArray();

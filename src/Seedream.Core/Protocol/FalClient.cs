@@ -63,7 +63,30 @@ namespace Seedream.Protocol
                 url = new Uri(url.AbsoluteUri + "?fal_webhook=" + Uri.EscapeDataString(options.WebhookUrl));
             var headers = BuildPlatformHeaders(options.Headers, options.Priority, options.StartTimeout);
             var submittedAt = DateTimeOffset.UtcNow;
-            return await ExecuteAsync(FalOperation.Submit, () =>
+            cancellationToken.ThrowIfCancellationRequested();
+            // Once the request is on the wire the server may already have created (and started)
+            // the job. Aborting then would lose its id and leave it running, billed: so a stop gets
+            // a short grace to read the answer, after which the job is cancelled remotely.
+            using var grace = new CancellationTokenSource();
+            Job job;
+            using (cancellationToken.Register(() => { try { grace.CancelAfter(SubmitCancelGrace); } catch (ObjectDisposedException) { } }))
+            {
+                job = await SubmitCoreAsync(endpoint, inputJson, url, headers, options, submittedAt, grace.Token).ConfigureAwait(false);
+            }
+            if (cancellationToken.IsCancellationRequested)
+            {
+                await TryCancelRemoteAsync(JobRef.From(job)).ConfigureAwait(false);
+                throw new OperationCanceledException(cancellationToken);
+            }
+            return job;
+        }
+
+        /// <summary>How long a stopped submit may still take to learn the id of the job it created.</summary>
+        public static readonly TimeSpan SubmitCancelGrace = TimeSpan.FromSeconds(5);
+
+        private Task<Job> SubmitCoreAsync(EndpointId endpoint, string inputJson, Uri url, List<KeyValuePair<string, string>> headers, SubmitOptions options, DateTimeOffset submittedAt, CancellationToken cancellationToken)
+        {
+            return ExecuteAsync(FalOperation.Submit, () =>
                 {
                     var req = NewApiRequest(HttpMethod.Post, url);
                     foreach (var h in headers) req.Headers.TryAddWithoutValidation(h.Key, h.Value);
@@ -95,7 +118,7 @@ namespace Seedream.Protocol
                     };
                     return job;
                 },
-                null, cancellationToken).ConfigureAwait(false);
+                null, cancellationToken);
         }
 
         /// <summary>Reads the status once (<c>logs=1</c> when <paramref name="logs"/>).</summary>
@@ -143,6 +166,7 @@ namespace Seedream.Protocol
             using var reg = idle.Token.Register(() => resp.Dispose());
             var parser = new SseParser();
             var events = new List<SseEvent>();
+            var logs = new List<LogEntry>();
             var buffer = new byte[16 * 1024];
             try
             {
@@ -159,6 +183,7 @@ namespace Seedream.Protocol
                     {
                         if (ev.Data.Length == 0) continue;
                         var status = ParseStatus(ev.Data, resp, job);
+                        status.Logs = AccumulateLogs(logs, status.Logs);
                         onUpdate?.Invoke(status);
                         if (status.IsCompleted) return status;
                     }
@@ -172,6 +197,21 @@ namespace Seedream.Protocol
                 throw new FalStreamException("The status stream broke: " + ex.Message, unavailable: false, ex);
             }
         }
+
+        /// <summary>
+        /// The status stream may send only the log lines that are new since its last event (fal's
+        /// does), or the whole list again. Either way the caller gets the whole list so far.
+        /// </summary>
+        internal static LogEntry[] AccumulateLogs(List<LogEntry> seen, LogEntry[] incoming)
+        {
+            if (incoming.Length == 0) return seen.ToArray();
+            var isFullList = seen.Count > 0 && incoming.Length >= seen.Count && SameEntry(incoming[0], seen[0]) && SameEntry(incoming[seen.Count - 1], seen[seen.Count - 1]);
+            if (isFullList) seen.Clear();
+            seen.AddRange(incoming);
+            return seen.ToArray();
+        }
+
+        private static bool SameEntry(LogEntry a, LogEntry b) => a.Message == b.Message && a.Timestamp == b.Timestamp && a.Level == b.Level;
 
         /// <summary>
         /// Waits until the request completes: the status stream first, status polling with a short

@@ -46,6 +46,8 @@ namespace Seedream.Commands.Internal
                         (record.ErrorDetails ??= new ErrorDetails(api.Message)).RecommendedAction = "Check the key: Connect-Seedream -ApiKey, or the FAL_KEY environment variable.";
                     return record;
                 }
+                case JobNotCompletedException notDone:
+                    return new ErrorRecord(notDone, "SeedreamJobNotCompleted", ErrorCategory.ResourceUnavailable, target ?? notDone.RequestId);
                 case FalWaitTimeoutException timeout:
                     return new ErrorRecord(timeout, "SeedreamWaitTimeout", ErrorCategory.OperationTimeout, target ?? timeout.RequestId);
                 case InsecureEndpointException insecure:

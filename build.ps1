@@ -1,0 +1,107 @@
+#requires -Version 7.2
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and packages the Seedream module.
+
+.DESCRIPTION
+    The same steps the README gives as plain commands, as tasks for people who have pwsh:
+      Build    dotnet build of the solution; assembles the importable module in output/Seedream.
+      Test     the whole suite (tests/run.sh: xUnit, the fal JS client compatibility suite) and Pester.
+      Pester   only the Pester files in tests/pester (Pester 5 must be installed).
+      Demo     starts the local fal emulator and runs examples/demo.ps1 in this pwsh against it.
+      Package  output/Seedream.<version>.nupkg through a temporary local PSResourceGet repository.
+
+.EXAMPLE
+    ./build.ps1 -Task Build, Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Pester', 'Demo', 'Package', 'Clean')]
+    [string[]] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Debug'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$moduleDir = Join-Path $root 'output/Seedream'
+
+function Invoke-Native([string] $File, [string[]] $Arguments) {
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Invoke-Build {
+    Invoke-Native dotnet @('build', (Join-Path $root 'Seedream.Module.sln'), '-c', $Configuration, '-nologo', '-v', 'minimal')
+    Test-ModuleManifest (Join-Path $moduleDir 'Seedream.psd1') | Out-Null
+    Write-Host "Module ready: $moduleDir"
+}
+
+function Invoke-Pester5 {
+    $pester = Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0.0' | Sort-Object Version -Descending | Select-Object -First 1
+    if (-not $pester) { throw 'Pester 5 is not installed: Install-Module Pester -MinimumVersion 5.0 -Scope CurrentUser' }
+    Import-Module $pester
+    $config = New-PesterConfiguration
+    $config.Run.Path = Join-Path $root 'tests/pester'
+    $config.Run.Exit = $false
+    $config.Run.PassThru = $true
+    $config.Output.Verbosity = 'Detailed'
+    $result = Invoke-Pester -Configuration $config
+    if ($result.FailedCount -gt 0) { throw "$($result.FailedCount) Pester test(s) failed" }
+}
+
+function Start-Emulator {
+    # The emulator prints its address on its first line; port 0 lets the OS pick a free port.
+    $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($a in @('run', '--project', (Join-Path $root 'src/Seedream.Emulator'), '--no-build', '--', '--urls', 'http://127.0.0.1:0', '--processing-ms', '800', '--require-key', 'local-emulator-key')) {
+        $psi.ArgumentList.Add($a)
+    }
+    $psi.RedirectStandardOutput = $true
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $line = $process.StandardOutput.ReadLine()
+    if ($line -notmatch 'listening on (http://\S+)') { $process.Kill(); throw "The emulator did not start: $line" }
+    [pscustomobject]@{ Process = $process; Url = $Matches[1].TrimEnd('/') }
+}
+
+foreach ($t in $Task) {
+    switch ($t) {
+        'Clean' { Remove-Item -Recurse -Force (Join-Path $root 'output') -ErrorAction SilentlyContinue }
+        'Build' { Invoke-Build }
+        'Pester' { Invoke-Pester5 }
+        'Test' {
+            Invoke-Build
+            Invoke-Native bash @((Join-Path $root 'tests/run.sh'))
+            Invoke-Pester5
+        }
+        'Demo' {
+            Invoke-Build
+            $emulator = Start-Emulator
+            try {
+                $env:FAL_KEY = 'local-emulator-key'
+                $env:SEEDREAM_PROXY_URL = "$($emulator.Url)/api/fal/proxy"
+                & (Join-Path $root 'examples/demo.ps1')
+            }
+            finally {
+                $emulator.Process.Kill($true)
+                Remove-Item Env:SEEDREAM_PROXY_URL -ErrorAction SilentlyContinue
+            }
+        }
+        'Package' {
+            Invoke-Build
+            $manifest = Import-PowerShellDataFile (Join-Path $root 'Seedream.psd1')
+            $repoName = 'SeedreamLocal-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+            $repoPath = Join-Path $root 'output'
+            Register-PSResourceRepository -Name $repoName -Uri $repoPath -Trusted
+            try {
+                # Publish a copy without the build's bookkeeping files.
+                Publish-PSResource -Path $moduleDir -Repository $repoName
+                Write-Host "Package: $(Join-Path $repoPath "Seedream.$($manifest.ModuleVersion).nupkg")"
+            }
+            finally {
+                Unregister-PSResourceRepository -Name $repoName
+            }
+        }
+    }
+}
