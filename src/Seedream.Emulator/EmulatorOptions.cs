@@ -1,0 +1,138 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Net;
+
+namespace Seedream.Emulator;
+
+/// <summary>Settings of one emulator instance; <see cref="Parse"/> reads them from the command line.</summary>
+public sealed class EmulatorOptions
+{
+    /// <summary>Semicolon-separated http URLs to bind; loopback hosts only, port 0 picks a free port.</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:0";
+
+    /// <summary>Simulated model time per generation job, in milliseconds.</summary>
+    public int ProcessingMs { get; set; } = 1500;
+
+    /// <summary>Jobs that run at the same time; further jobs wait IN_QUEUE.</summary>
+    public int Runners { get; set; } = 2;
+
+    /// <summary>When set, every proxy request must carry <c>Authorization: Key {RequireKey}</c>.</summary>
+    public string? RequireKey { get; set; }
+
+    /// <summary>Interval of <c>: ping</c> keep-alive comments on status streams, in milliseconds.</summary>
+    public int PingMs { get; set; } = 1000;
+
+    public const string Usage =
+        "Usage: Seedream.Emulator [--urls http://127.0.0.1:PORT] [--processing-ms N] [--runners N] [--require-key KEY] [--ping-ms N]\n" +
+        "  --urls URL[;URL]   loopback http URL(s) to listen on (default http://127.0.0.1:0 = free port)\n" +
+        "  --processing-ms N  simulated model time per job in ms, 0..3600000 (default 1500)\n" +
+        "  --runners N        concurrent runners, 1..256 (default 2)\n" +
+        "  --require-key KEY  answer 401 unless proxy requests carry 'Authorization: Key KEY'\n" +
+        "  --ping-ms N        SSE keep-alive interval in ms, 10..600000 (default 1000)";
+
+    /// <summary>Reads <c>--name value</c> or <c>--name=value</c> options.</summary>
+    /// <exception cref="ArgumentException">Unknown option, missing or bad value (the message says which).</exception>
+    public static EmulatorOptions Parse(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = new EmulatorOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            string name;
+            string? value = null;
+            var eq = arg.IndexOf('=');
+            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 2)
+            {
+                name = arg[..eq];
+                value = arg[(eq + 1)..];
+            }
+            else
+            {
+                name = arg;
+            }
+
+            string TakeValue()
+            {
+                if (value is not null) return value;
+                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    throw new ArgumentException($"Option {name} needs a value.");
+                return args[++i];
+            }
+
+            switch (name)
+            {
+                case "--urls":
+                    options.Urls = TakeValue();
+                    break;
+                case "--processing-ms":
+                    options.ProcessingMs = ParseInt(name, TakeValue(), 0, 3_600_000);
+                    break;
+                case "--runners":
+                    options.Runners = ParseInt(name, TakeValue(), 1, 256);
+                    break;
+                case "--ping-ms":
+                    options.PingMs = ParseInt(name, TakeValue(), 10, 600_000);
+                    break;
+                case "--require-key":
+                    options.RequireKey = TakeValue();
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown option '{arg}'.");
+            }
+        }
+
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>Checks values set in code the same way the command line is checked.</summary>
+    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    public void Validate()
+    {
+        CheckRange("--processing-ms", ProcessingMs, 0, 3_600_000);
+        CheckRange("--runners", Runners, 1, 256);
+        CheckRange("--ping-ms", PingMs, 10, 600_000);
+        if (RequireKey is not null && (RequireKey.Length == 0 || RequireKey.Trim() != RequireKey || RequireKey.Contains(' ')))
+            throw new ArgumentException("Option --require-key needs a non-empty key without spaces.");
+        _ = GetListenEndPoints();
+    }
+
+    /// <summary>The loopback endpoints named by <see cref="Urls"/>.</summary>
+    internal IReadOnlyList<IPEndPoint> GetListenEndPoints()
+    {
+        var result = new List<IPEndPoint>();
+        foreach (var raw in (Urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(raw, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
+                throw new ArgumentException($"Option --urls: '{raw}' is not an http:// URL (https is not supported).");
+            if (uri.AbsolutePath != "/" || uri.Query.Length > 0)
+                throw new ArgumentException($"Option --urls: '{raw}' must not have a path or query.");
+            IPAddress address;
+            if (string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+                address = IPAddress.Loopback; // one concrete address, so the printed URL is unambiguous
+            else if (!IPAddress.TryParse(uri.Host.Trim('[', ']'), out address!) || !IPAddress.IsLoopback(address))
+                throw new ArgumentException($"Option --urls: '{raw}' is not a loopback address; the emulator only listens on loopback.");
+            result.Add(new IPEndPoint(address, uri.Port));
+        }
+
+        if (result.Count == 0)
+            throw new ArgumentException("Option --urls needs at least one URL.");
+        return result;
+    }
+
+    private static int ParseInt(string name, string text, int min, int max)
+    {
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+            throw new ArgumentException($"Option {name}: '{text}' is not an integer.");
+        CheckRange(name, value, min, max);
+        return value;
+    }
+
+    private static void CheckRange(string name, int value, int min, int max)
+    {
+        if (value < min || value > max)
+            throw new ArgumentException($"Option {name}: {value} is out of range ({min}..{max}).");
+    }
+}

@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+
+namespace Seedream.Emulator;
+
+/// <summary>
+/// Counters of one emulator instance; serialised (camelCase) by <c>GET /_emulator/stats</c>.
+/// Job counters describe queue jobs only, so that
+/// <c>submitted == completed + failed + cancelled + inQueue + inProgress</c> always holds;
+/// synchronous <c>fal.run</c> calls are counted in <see cref="SyncRuns"/> alone.
+/// </summary>
+public sealed class EmulatorStats
+{
+    /// <summary>Queue jobs created by submit.</summary>
+    public int Submitted { get; set; }
+    /// <summary>Queue jobs that finished with a model output (HTTP 200 result).</summary>
+    public int Completed { get; set; }
+    /// <summary>Queue jobs that finished with an error (validation, image load, start timeout, internal).</summary>
+    public int Failed { get; set; }
+    /// <summary>Queue jobs that ended by cancellation.</summary>
+    public int Cancelled { get; set; }
+    /// <summary>Synchronous runs received on the fal.run host (including ones that failed).</summary>
+    public int SyncRuns { get; set; }
+    /// <summary>Queue jobs waiting for a runner now.</summary>
+    public int InQueue { get; set; }
+    /// <summary>Queue jobs on a runner now.</summary>
+    public int InProgress { get; set; }
+    /// <summary>Highest number of jobs (queue and sync) that ever ran at the same time.</summary>
+    public int MaxConcurrentRunning { get; set; }
+    /// <summary>Completed single-request uploads.</summary>
+    public int Uploads { get; set; }
+    /// <summary>Completed (assembled) multipart uploads.</summary>
+    public int MultipartUploads { get; set; }
+    /// <summary>Parts received for multipart uploads.</summary>
+    public int UploadParts { get; set; }
+    /// <summary>Uploads whose initiate call carried an object-lifecycle header.</summary>
+    public int UploadsWithLifecycle { get; set; }
+    /// <summary>Requests to direct routes (uploads, files) that carried an Authorization header; must stay 0.</summary>
+    public int DirectRequestsWithAuthorization { get; set; }
+    /// <summary>Proxy requests answered 401.</summary>
+    public int Unauthorized { get; set; }
+    /// <summary>Requests per route name (submit, status, stream, result, cancel, run, storage.*, file, tokens, ...).</summary>
+    public Dictionary<string, long> RequestsByRoute { get; set; } = new();
+}
+
+/// <summary>Thread-safe counters behind <see cref="EmulatorStats"/>.</summary>
+internal sealed class StatsCollector
+{
+    private readonly ConcurrentDictionary<string, long> _routes = new();
+    public int Submitted;
+    public int Completed;
+    public int Failed;
+    public int Cancelled;
+    public int SyncRuns;
+    public int MaxConcurrentRunning;
+    public int Uploads;
+    public int MultipartUploads;
+    public int UploadParts;
+    public int UploadsWithLifecycle;
+    public int DirectRequestsWithAuthorization;
+    public int Unauthorized;
+
+    public void Route(string name) => _routes.AddOrUpdate(name, 1, static (_, n) => n + 1);
+
+    public static void Increment(ref int field) => Interlocked.Increment(ref field);
+
+    public void ObserveRunning(int running)
+    {
+        // Lock-free max: retry until our value is stored or a larger one is already there.
+        var current = Volatile.Read(ref MaxConcurrentRunning);
+        while (running > current)
+        {
+            var seen = Interlocked.CompareExchange(ref MaxConcurrentRunning, running, current);
+            if (seen == current) break;
+            current = seen;
+        }
+    }
+
+    public EmulatorStats Snapshot(int inQueue, int inProgress) => new()
+    {
+        Submitted = Volatile.Read(ref Submitted),
+        Completed = Volatile.Read(ref Completed),
+        Failed = Volatile.Read(ref Failed),
+        Cancelled = Volatile.Read(ref Cancelled),
+        SyncRuns = Volatile.Read(ref SyncRuns),
+        InQueue = inQueue,
+        InProgress = inProgress,
+        MaxConcurrentRunning = Volatile.Read(ref MaxConcurrentRunning),
+        Uploads = Volatile.Read(ref Uploads),
+        MultipartUploads = Volatile.Read(ref MultipartUploads),
+        UploadParts = Volatile.Read(ref UploadParts),
+        UploadsWithLifecycle = Volatile.Read(ref UploadsWithLifecycle),
+        DirectRequestsWithAuthorization = Volatile.Read(ref DirectRequestsWithAuthorization),
+        Unauthorized = Volatile.Read(ref Unauthorized),
+        RequestsByRoute = _routes.OrderBy(p => p.Key, System.StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value),
+    };
+}
