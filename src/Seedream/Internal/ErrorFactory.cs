@@ -39,7 +39,8 @@ namespace Seedream.Commands.Internal
                         FalErrorKind.Connection => ("SeedreamConnectionFailed", ErrorCategory.ConnectionError),
                         _ => ("SeedreamProtocolError", ErrorCategory.ProtocolError),
                     };
-                    var record = new ErrorRecord(api, id, category, target ?? api.RequestId);
+                    // The request id, when known, is the most useful target: it finds the job again.
+                    var record = new ErrorRecord(api, id, category, (object?)api.RequestId ?? target);
                     if (!string.IsNullOrEmpty(api.ResponseBody))
                         record.ErrorDetails = new ErrorDetails(api.Message + Environment.NewLine + "Server response: " + api.ResponseBody);
                     if (api.Kind == FalErrorKind.Unauthorized)
@@ -49,7 +50,7 @@ namespace Seedream.Commands.Internal
                 case JobNotCompletedException notDone:
                     return new ErrorRecord(notDone, "SeedreamJobNotCompleted", ErrorCategory.ResourceUnavailable, target ?? notDone.RequestId);
                 case FalWaitTimeoutException timeout:
-                    return new ErrorRecord(timeout, "SeedreamWaitTimeout", ErrorCategory.OperationTimeout, target ?? timeout.RequestId);
+                    return new ErrorRecord(timeout, "SeedreamWaitTimeout", ErrorCategory.OperationTimeout, timeout.RequestId);
                 case InsecureEndpointException insecure:
                     return new ErrorRecord(insecure, "SeedreamInsecureProxyUrl", ErrorCategory.SecurityError, target);
                 case FalStreamException stream:
