@@ -99,6 +99,9 @@ namespace Seedream
                         problems.Add(new EditProblem("AdditionalInputInvalid", "", "AdditionalInput has an empty key."));
                     else if (IsSetByParameter(key))
                         problems.Add(new EditProblem("AdditionalInputConflict", key, $"AdditionalInput sets '{key}', which a parameter of this command already sets. Use one or the other.", key));
+                    else if (KnownFields.Contains(key))
+                        // Through AdditionalInput a known field would skip its range check and the cost estimate.
+                        problems.Add(new EditProblem("AdditionalInputConflict", key, $"AdditionalInput sets '{key}', which has its own parameter. Use the parameter, so the value is checked.", key));
                 }
                 try { PlainJson.Serialize(AdditionalInput); }
                 catch (ArgumentException ex) { problems.Add(new EditProblem("AdditionalInputInvalid", "", "AdditionalInput cannot be sent as JSON: " + ex.Message)); }

@@ -85,20 +85,24 @@ namespace Seedream
 
         public static (int Width, int Height) ScaleIntoBounds(int width, int height)
         {
-            double area = (double)width * height;
+            long area = (long)width * height;
             if (area >= MinPixels && area <= MaxPixels) return (width, height);
-            var factor = Math.Sqrt((area < MinPixels ? MinPixels : MaxPixels) / area);
+            var factor = Math.Sqrt((double)(area < MinPixels ? MinPixels : MaxPixels) / area);
+            // The epsilon stops float noise in an exact product (1000 × 1.92 = 1920) from moving a
+            // side by a pixel; the loops then make sure rounding never leaves the pixel range.
             if (area < MinPixels)
             {
-                var w = (int)Math.Ceiling(width * factor);
-                var h = (int)Math.Ceiling(height * factor);
-                return (w, h);
+                var w = (long)Math.Ceiling(width * factor - 1e-7);
+                var h = (long)Math.Ceiling(height * factor - 1e-7);
+                while (w * h < MinPixels) { if (w <= h) w++; else h++; }
+                return ((int)w, (int)h);
             }
             else
             {
-                var w = Math.Max(1, (int)Math.Floor(width * factor));
-                var h = Math.Max(1, (int)Math.Floor(height * factor));
-                return (w, h);
+                var w = Math.Max(1L, (long)Math.Floor(width * factor + 1e-7));
+                var h = Math.Max(1L, (long)Math.Floor(height * factor + 1e-7));
+                while (w * h > MaxPixels) { if (w >= h) w--; else h--; }
+                return ((int)w, (int)h);
             }
         }
 

@@ -44,6 +44,8 @@ namespace Seedream
         /// <summary>A data URI must be <c>data:&lt;mime&gt;;base64,&lt;payload&gt;</c> with a valid payload.</summary>
         public static (string Code, string Message)? CheckDataUri(string uri)
         {
+            if (uri == null || !uri.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
+                return ("DataUriInvalid", "the text does not start with 'data:'.");
             var comma = uri.IndexOf(',');
             if (comma < 0) return ("DataUriInvalid", "the data URI has no ',' separating its header from its data.");
             var header = uri.Substring(5, comma - 5);
@@ -58,7 +60,8 @@ namespace Seedream
             for (var i = comma + 1; i < uri.Length; i++)
             {
                 var c = uri[i];
-                var ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || (c == '=' && i >= uri.Length - 2);
+                // Padding is only at the very end: nothing but '=' may follow a '='.
+                var ok = c == '=' ? i >= uri.Length - 2 : uri[i - 1] != '=' && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/');
                 if (!ok) return ("DataUriInvalid", $"the data URI's payload has a character that is not base64 at position {i - comma - 1}.");
             }
             return null;

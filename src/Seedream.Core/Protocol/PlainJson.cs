@@ -162,7 +162,10 @@ namespace Seedream.Protocol
                 if (v.ValueKind == JsonValueKind.Number)
                 {
                     if (v.TryGetInt64(out var n)) return n;
-                    if (v.TryGetDouble(out var d) && d >= long.MinValue && d <= long.MaxValue) return (long)d;
+                    // As doubles, long.MaxValue is 2^63 (one past the range) and integers just beyond
+                    // either end round onto the bounds: strict tests refuse them instead of clamping
+                    // (or wrapping, on .NET Framework). The exact bounds themselves pass TryGetInt64.
+                    if (v.TryGetDouble(out var d) && d > long.MinValue && d < long.MaxValue) return (long)d;
                 }
                 if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s)) return s;
             }
