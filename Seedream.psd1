@@ -20,6 +20,9 @@
         'Wait-SeedreamJob'
         'Receive-SeedreamJob'
         'Stop-SeedreamJob'
+        'Send-SeedreamFile'
+        'Save-SeedreamImage'
+        'Test-SeedreamWebhookSignature'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -162,7 +162,10 @@ namespace Seedream.Protocol
         /// <summary>
         /// Downloads a URL into <paramref name="destination"/> (created or truncated) without the API
         /// key, following at most five redirects, refusing more than <paramref name="maxBytes"/> and
-        /// checking the length against Content-Length and <paramref name="expectedSize"/>.
+        /// checking the length against Content-Length and <paramref name="expectedSize"/>. A body
+        /// that breaks off is retried like any broken response; refusals throw
+        /// <see cref="FalDownloadException"/>. The caller owns <paramref name="destination"/> and
+        /// should delete it on failure (it may hold a partial body).
         /// </summary>
         public async Task<DownloadResult> DownloadAsync(string url, string destination, long? expectedSize, long maxBytes, Action<long, long?>? progress, CancellationToken cancellationToken)
         {
@@ -172,59 +175,80 @@ namespace Seedream.Protocol
                 var target = current!;
                 var result = await ExecuteAsync(FalOperation.Download, () =>
                     {
+                        // Built by hand, never through NewApiRequest: download hosts must not see the key.
                         var req = new HttpRequestMessage(HttpMethod.Get, target);
                         req.Headers.TryAddWithoutValidation("User-Agent", Options.UserAgent);
                         return req;
                     },
                     code => (code >= 200 && code < 300) || (code >= 300 && code < 400),
-                    async (resp, token) =>
-                    {
-                        var code = (int)resp.StatusCode;
-                        if (code >= 300)
-                        {
-                            var location = resp.Headers.Location;
-                            if (location == null) throw Protocol($"The server redirected ({code}) without a Location.", resp, null, null);
-                            return new DownloadResult { FinalUrl = (location.IsAbsoluteUri ? location : new Uri(target, location)).AbsoluteUri, Length = -1 };
-                        }
-                        var declared = resp.Content.Headers.ContentLength;
-                        if (declared.HasValue && declared.Value > maxBytes)
-                            throw Protocol($"The download declares {declared.Value:N0} bytes, more than the {maxBytes:N0}-byte limit.", resp, null, null);
-                        if (declared.HasValue && expectedSize.HasValue && declared.Value != expectedSize.Value)
-                            throw Protocol($"The download declares {declared.Value:N0} bytes but the result said the file has {expectedSize.Value:N0}.", resp, null, null);
-                        long total = 0;
-                        using (var fs = new FileStream(destination, FileMode.Create, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
-                        using (var stream = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false))
-                        using (token.Register(() => resp.Dispose()))
-                        {
-                            var buffer = new byte[81920];
-                            while (true)
-                            {
-                                var n = await stream.ReadAsync(buffer, 0, buffer.Length, token).ConfigureAwait(false);
-                                if (n == 0) break;
-                                total += n;
-                                if (total > maxBytes) throw Protocol($"The download exceeded the {maxBytes:N0}-byte limit.", resp, null, null);
-                                await fs.WriteAsync(buffer, 0, n, token).ConfigureAwait(false);
-                                progress?.Invoke(total, declared);
-                            }
-                            await fs.FlushAsync(token).ConfigureAwait(false);
-                        }
-                        if (declared.HasValue && total != declared.Value)
-                            throw new IOException($"The download was cut short: {total:N0} of {declared.Value:N0} bytes arrived.");
-                        if (expectedSize.HasValue && total != expectedSize.Value)
-                            throw Protocol($"The download has {total:N0} bytes but the result said the file has {expectedSize.Value:N0}.", resp, null, null);
-                        return new DownloadResult
-                        {
-                            ContentType = resp.Content.Headers.ContentType?.MediaType,
-                            Length = total,
-                            FinalUrl = target.AbsoluteUri,
-                            SuggestedFileName = resp.Content.Headers.ContentDisposition?.FileNameStar ?? resp.Content.Headers.ContentDisposition?.FileName?.Trim('"'),
-                        };
-                    },
+                    (resp, token) => ReadDownloadAsync(resp, target, destination, expectedSize, maxBytes, progress, token),
                     null, cancellationToken).ConfigureAwait(false);
                 if (result.Length >= 0) return result;
-                if (!IsHttpUrl(result.FinalUrl, out current)) throw new FalApiException(FalErrorKind.Protocol, $"The server redirected to '{result.FinalUrl}', which is not http or https.");
+                if (!IsHttpUrl(result.FinalUrl, out current))
+                    throw new FalDownloadException(DownloadFailure.BadRedirect, $"The server redirected to '{FalClient.Truncate(result.FinalUrl, 200)}', which is not http or https.");
             }
-            throw new FalApiException(FalErrorKind.Protocol, $"Too many redirects downloading '{url}'.");
+            throw new FalDownloadException(DownloadFailure.BadRedirect, $"Too many redirects downloading '{FalClient.Truncate(url, 200)}'.");
+        }
+
+        private static async Task<DownloadResult> ReadDownloadAsync(HttpResponseMessage resp, Uri target, string destination, long? expectedSize, long maxBytes, Action<long, long?>? progress, CancellationToken token)
+        {
+            var code = (int)resp.StatusCode;
+            if (code >= 300)
+            {
+                var location = resp.Headers.Location;
+                if (location == null) throw new FalDownloadException(DownloadFailure.BadRedirect, $"The server redirected ({code}) without a Location.") { StatusCode = resp.StatusCode };
+                return new DownloadResult { FinalUrl = (location.IsAbsoluteUri ? location : new Uri(target, location)).AbsoluteUri, Length = -1 };
+            }
+            var declared = resp.Content.Headers.ContentLength;
+            // Refuse before writing a byte when the headers already show the body is unacceptable.
+            if (declared.HasValue && declared.Value > maxBytes)
+                throw new FalDownloadException(DownloadFailure.TooLarge, $"The download declares {declared.Value:N0} bytes, more than the {maxBytes:N0}-byte limit.") { StatusCode = resp.StatusCode };
+            if (declared.HasValue && expectedSize.HasValue && declared.Value != expectedSize.Value)
+                throw new FalDownloadException(DownloadFailure.SizeMismatch, $"The download declares {declared.Value:N0} bytes but the result said the file has {expectedSize.Value:N0}.") { StatusCode = resp.StatusCode };
+            long total = 0;
+            using (var fs = new FileStream(destination, FileMode.Create, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+            using (var stream = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false))
+            using (token.Register(() => resp.Dispose()))
+            {
+                var buffer = new byte[81920];
+                while (true)
+                {
+                    int n;
+                    try
+                    {
+                        n = await stream.ReadAsync(buffer, 0, buffer.Length, token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (token.IsCancellationRequested && (ex is IOException || ex is ObjectDisposedException || ex is HttpRequestException))
+                    {
+                        // Disposing the response to unblock the read surfaces as an I/O error: it is a cancellation.
+                        throw new OperationCanceledException(token);
+                    }
+                    catch (Exception ex) when (ex is IOException || ex is HttpRequestException)
+                    {
+                        var of = declared.HasValue ? $" of {declared.Value:N0}" : string.Empty;
+                        throw new DownloadInterruptedException($"The download broke off after {total:N0}{of} bytes: {ex.Message}", ex);
+                    }
+                    if (n == 0) break;
+                    total += n;
+                    if (total > maxBytes)
+                        throw new FalDownloadException(DownloadFailure.TooLarge, $"The download exceeded the {maxBytes:N0}-byte limit.") { StatusCode = resp.StatusCode };
+                    await fs.WriteAsync(buffer, 0, n, token).ConfigureAwait(false);
+                    progress?.Invoke(total, declared);
+                }
+                await fs.FlushAsync(token).ConfigureAwait(false);
+            }
+            if (declared.HasValue && total != declared.Value)
+                throw new DownloadInterruptedException($"The download was cut short: {total:N0} of {declared.Value:N0} bytes arrived.");
+            if (expectedSize.HasValue && total != expectedSize.Value)
+                throw new FalDownloadException(DownloadFailure.SizeMismatch, $"The download has {total:N0} bytes but the result said the file has {expectedSize.Value:N0}.") { StatusCode = resp.StatusCode };
+            var disposition = resp.Content.Headers.ContentDisposition;
+            return new DownloadResult
+            {
+                ContentType = resp.Content.Headers.ContentType?.MediaType,
+                Length = total,
+                FinalUrl = target.AbsoluteUri,
+                SuggestedFileName = disposition?.FileNameStar ?? disposition?.FileName?.Trim('"'),
+            };
         }
     }
 }

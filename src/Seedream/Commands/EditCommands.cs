@@ -31,10 +31,25 @@ namespace Seedream.Commands
         [Parameter]
         public SwitchParameter NoStream { get; set; }
 
+        /// <summary>Save each output image into this folder ({RequestId}-{Index}.{ext}); LocalPath on each image says where.</summary>
+        [Parameter]
+        public string? OutFolder { get; set; }
+
         protected override void ProcessRecord()
         {
             var edit = Prepare();
             if (edit == null) return;
+            // Checked before submitting: an edit whose images cannot be saved is not worth paying for.
+            string? outFolder = null;
+            if (OutFolder != null)
+            {
+                outFolder = FileSystemPaths.ResolveFolder(this, OutFolder, out var folderError);
+                if (outFolder == null)
+                {
+                    WriteError(folderError!);
+                    return;
+                }
+            }
             var (target, action) = Describe(edit, Sync ? "Run edit synchronously" : "Submit edit and wait for it");
             if (!ShouldProcess(target, action)) return;
             var client = Session.Client;
@@ -42,6 +57,11 @@ namespace Seedream.Commands
             try
             {
                 var result = RunAsync(ct => EditAsync(client, edit, reporter, ct));
+                if (outFolder != null)
+                {
+                    var saver = new ImageSaver(client, Storage.NameTemplate.Parse(Storage.NameTemplate.Default), force: false, ImageSaver.DefaultMaximumSizeMB * 1024L * 1024L);
+                    foreach (var error in RunAsync(ct => saver.SaveResultAsync(result, outFolder, null, ct))) WriteError(error);
+                }
                 WriteObject(result);
             }
             catch (PipelineStoppedException)

@@ -1,0 +1,315 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Management.Automation.Runspaces;
+using System.Net.Http.Headers;
+using System.Threading;
+using Seedream.Commands.Internal;
+using Seedream.Commands.Session;
+using Seedream.Protocol;
+using Seedream.Storage;
+
+namespace Seedream.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Uploads local files to fal storage and returns their URLs (Seedream.File).</para>
+    /// <para type="description">Files over 90 MB go up in 10 MB parts. Several files upload at once
+    /// (-ThrottleLimit); results are written as each upload finishes.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Send, "SeedreamFile", SupportsShouldProcess = true, DefaultParameterSetName = PathSet, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(File))]
+    public sealed class SendSeedreamFileCommand : SeedreamCmdlet
+    {
+        private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
+        private const int ActivityBase = 0x5EED100;
+
+        private WorkPump? _pump;
+        private TimeSpan? _expiresIn;
+        private int _activity;
+
+        /// <summary>Files to upload; wildcards are expanded.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+        [Alias("FilePath")]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
+        /// <summary>Files to upload, taken literally (no wildcards). FileInfo objects bind here by PSPath or FullName.</summary>
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+        [Alias("PSPath", "FullName", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+        /// <summary>Overrides the content type (default: from the file's first bytes, else its extension).</summary>
+        [Parameter]
+        public string? ContentType { get; set; }
+
+        /// <summary>How long fal keeps the file: never, immediate, 1h, 1d, 7d, 30d, 1y, or a number of seconds.</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(ExpiresInCompleter))]
+        public string? ExpiresIn { get; set; }
+
+        /// <summary>Uploads running at the same time.</summary>
+        [Parameter]
+        [ValidateRange(1, 32)]
+        public int ThrottleLimit { get; set; } = 4;
+
+        protected override void BeginProcessing()
+        {
+            if (ExpiresIn != null)
+            {
+                if (!Lifecycle.TryParse(ExpiresIn, out var expires, out var problem))
+                    ThrowTerminatingError(ErrorFactory.Create("SeedreamExpiresInInvalid", ErrorCategory.InvalidArgument, problem!, ExpiresIn));
+                _expiresIn = expires;
+            }
+            if (ContentType != null && (!MediaTypeHeaderValue.TryParse(ContentType, out var parsed) || parsed.MediaType.IndexOf('/') <= 0))
+                ThrowTerminatingError(ErrorFactory.Create("SeedreamContentTypeInvalid", ErrorCategory.InvalidArgument, $"'{ContentType}' is not a content type (expected type/subtype, e.g. image/png).", ContentType));
+            _pump = new WorkPump(ThrottleLimit, this);
+        }
+
+        protected override void ProcessRecord()
+        {
+            var literal = ParameterSetName == LiteralPathSet;
+            var errors = new List<ErrorRecord>();
+            foreach (var given in literal ? LiteralPath : Path)
+            {
+                foreach (var file in FileSystemPaths.Resolve(this, given, literal, errors))
+                {
+                    var problem = FileSystemPaths.CheckReadable(file, file, out var length);
+                    if (problem != null)
+                    {
+                        errors.Add(problem);
+                        continue;
+                    }
+                    FlushErrors(errors);
+                    if (!ShouldProcess(file, $"Upload {Size(length)} to fal storage")) continue;
+                    Start(file, length);
+                }
+            }
+            FlushErrors(errors);
+            // Keep a bounded number of uploads waiting, and hand out what has finished so far.
+            Pump(ThrottleLimit * 2);
+        }
+
+        protected override void EndProcessing()
+        {
+            Pump(0);
+            if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
+        }
+
+        private void Pump(int count)
+        {
+            try
+            {
+                _pump!.WaitBelow(count);
+            }
+            catch
+            {
+                // A Write* threw (the pipeline is stopping, or a downstream command failed). The engine
+                // may dispose this cmdlet before it calls StopProcessing, so cancel the uploads now.
+                StopProcessing();
+                throw;
+            }
+        }
+
+        private void Start(string file, long length)
+        {
+            var client = Session.Client;
+            var pump = _pump!;
+            var id = ActivityBase + (_activity++ % 10000);
+            var progress = new TransferProgress(id, "Uploading to fal storage", System.IO.Path.GetFileName(file), r => pump.Post(() => WriteProgress(r)));
+            var options = new UploadOptions { ContentType = ContentType, ExpiresIn = _expiresIn, Progress = progress.Report };
+            pump.Start(
+                ct => client.UploadFileAsync(file, options, ct),
+                uploaded =>
+                {
+                    WriteProgress(progress.Completed());
+                    WriteVerbose($"Uploaded '{file}' ({Size(length)}) to {uploaded.Url}");
+                    WriteObject(uploaded);
+                },
+                ex =>
+                {
+                    WriteProgress(progress.Completed());
+                    if (ex is OperationCanceledException && StopToken.IsCancellationRequested) return;
+                    WriteError(UploadError(ex, file));
+                },
+                StopToken);
+        }
+
+        private static ErrorRecord UploadError(Exception ex, string file) => ex switch
+        {
+            FileNotFoundException _ => ErrorFactory.Create("SeedreamFileNotFound", ErrorCategory.ObjectNotFound, $"'{file}' disappeared before it was uploaded.", file, ex),
+            UnauthorizedAccessException _ => ErrorFactory.Create("SeedreamFileUnreadable", ErrorCategory.ReadError, $"'{file}' cannot be read: {ex.Message}", file, ex),
+            IOException _ => ErrorFactory.Create("SeedreamFileUnreadable", ErrorCategory.ReadError, $"'{file}' cannot be read: {ex.Message}", file, ex),
+            _ => ErrorFactory.FromException(ex, file),
+        };
+
+        private void FlushErrors(List<ErrorRecord> errors)
+        {
+            foreach (var e in errors) WriteError(e);
+            errors.Clear();
+        }
+
+        internal static string Size(long bytes) => bytes >= 1024 * 1024
+            ? (bytes / 1024.0 / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " MB"
+            : bytes >= 1024 ? (bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " KB" : bytes.ToString(CultureInfo.InvariantCulture) + " bytes";
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Saves result images (or any image URL / data URI) to disk and returns the files.</para>
+    /// <para type="description">Names come from -NameTemplate ({RequestId}-{Index}.{ext} by default);
+    /// server-provided names are sanitised and cannot leave the destination. Downloads go to a
+    /// temporary file that is renamed into place only when complete. Existing files are kept unless -Force.</para>
+    /// </summary>
+    [Cmdlet(VerbsData.Save, "SeedreamImage", SupportsShouldProcess = true, DefaultParameterSetName = DestinationSet, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(FileInfo))]
+    public sealed class SaveSeedreamImageCommand : SeedreamCmdlet
+    {
+        private const string DestinationSet = "Destination";
+        private const string PathSet = "Path";
+        private const int ActivityId = 0x5EED200;
+
+        private readonly SaveInputs _inputs = new SaveInputs();
+        private ImageSaver? _saver;
+        private string _folder = string.Empty;
+        private string? _file;
+        private int _saved;
+
+        /// <summary>Seedream.EditResult (all its images), Seedream.Image, URL strings or data URIs.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        [Alias("Image", "Url")]
+        public PSObject[] InputObject { get; set; } = Array.Empty<PSObject>();
+
+        /// <summary>Folder for the files (created when missing); default: the current location.</summary>
+        [Parameter(Position = 1, ParameterSetName = DestinationSet)]
+        [Alias("OutFolder")]
+        public string? Destination { get; set; }
+
+        /// <summary>The file to write, for a single image.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = PathSet)]
+        [Alias("OutFile", "LiteralPath")]
+        public string Path { get; set; } = string.Empty;
+
+        /// <summary>File names: {RequestId}, {Index}, {FileName}, {Seed}, {ext}.</summary>
+        [Parameter(ParameterSetName = DestinationSet)]
+        public string NameTemplate { get; set; } = Storage.NameTemplate.Default;
+
+        /// <summary>Overwrite existing files.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        /// <summary>Refuse images larger than this.</summary>
+        [Parameter]
+        [ValidateRange(1, 1024 * 1024)]
+        public int MaximumSizeMB { get; set; } = ImageSaver.DefaultMaximumSizeMB;
+
+        protected override void BeginProcessing()
+        {
+            NameTemplate template;
+            try { template = Storage.NameTemplate.Parse(NameTemplate); }
+            catch (FormatException ex)
+            {
+                ThrowTerminatingError(ErrorFactory.Create("SeedreamNameTemplateInvalid", ErrorCategory.InvalidArgument, ex.Message, NameTemplate, ex));
+                return;
+            }
+            ErrorRecord? error;
+            if (ParameterSetName == PathSet)
+            {
+                _file = FileSystemPaths.ResolveFile(this, Path, out error);
+                _folder = _file == null ? string.Empty : System.IO.Path.GetDirectoryName(_file)!;
+            }
+            else
+            {
+                _folder = FileSystemPaths.ResolveFolder(this, Destination, out error) ?? string.Empty;
+            }
+            if (error != null) ThrowTerminatingError(error);
+            _saver = new ImageSaver(DownloadClient(), template, Force.IsPresent, MaximumSizeMB * 1024L * 1024L);
+        }
+
+        protected override void ProcessRecord()
+        {
+            var items = new List<SaveItem>();
+            var errors = new List<ErrorRecord>();
+            foreach (var input in InputObject ?? Array.Empty<PSObject>()) _inputs.Expand(input, items, errors);
+            foreach (var e in errors) WriteError(e);
+            foreach (var item in items) Save(item);
+        }
+
+        private void Save(SaveItem item)
+        {
+            if (_file != null && _saved > 0)
+            {
+                WriteError(ErrorFactory.Create("SeedreamPathTakesOneImage", ErrorCategory.InvalidArgument,
+                    $"-Path names one file, and '{_file}' was already written; use -Destination to save several images.", item.Target));
+                return;
+            }
+            string predicted;
+            try { predicted = _saver!.Predict(item, _folder, _file); }
+            catch (UnsafePathException ex)
+            {
+                WriteError(ImageSaver.ToErrorRecord(ex, item.Target));
+                return;
+            }
+            var exists = System.IO.File.Exists(predicted) || Directory.Exists(predicted);
+            if (exists && !Force)
+            {
+                WriteError(ImageSaver.ToErrorRecord(ImageSaver.Exists(predicted), item.Target));
+                return;
+            }
+            if (!ShouldProcess(predicted, exists ? "Overwrite with the downloaded image" : "Save image")) return;
+            var label = item.IsDataUri ? $"Image {item.Index} (inline)" : $"Image {item.Index}";
+            var progress = new TransferProgress(ActivityId, "Saving images", label, PostProgress);
+            try
+            {
+                var final = RunAsync(ct => _saver.SaveAsync(item, _folder, _file, progress.Report, ct));
+                _saved++;
+                WriteVerbose($"Saved {(item.IsDataUri ? "inline image" : item.Source)} to '{final}'.");
+                WriteObject(new FileInfo(final));
+            }
+            catch (PipelineStoppedException)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                WriteError(ImageSaver.ToErrorRecord(ex, item.Target));
+            }
+            finally
+            {
+                WriteProgress(progress.Completed());
+            }
+        }
+
+        /// <summary>
+        /// Downloads need no key, so saving works without Connect-Seedream: the configured session's
+        /// client when there is one (its retry settings), else a key-less client.
+        /// </summary>
+        private static FalClient DownloadClient()
+        {
+            SeedreamSession? session = null;
+            try { session = SessionStore.Current(Runspace.DefaultRunspace); }
+            catch (ArgumentException) { }
+            if (session == null) return KeylessClient.Value;
+            session.Options.Log ??= RoutingLog.Instance;
+            return session.Client;
+        }
+
+        private static readonly Lazy<FalClient> KeylessClient = new Lazy<FalClient>(() => new FalClient(new FalClientOptions { Log = RoutingLog.Instance }));
+    }
+
+    /// <summary>-ExpiresIn: fal's lifecycle presets.</summary>
+    public sealed class ExpiresInCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
+            CompletionHelper.Match(wordToComplete, new[]
+            {
+                ("never", "keep the file (account default)"), ("immediate", "delete after about a minute"), ("1h", "one hour"),
+                ("1d", "one day"), ("7d", "seven days"), ("30d", "thirty days"), ("1y", "one year"),
+            });
+    }
+}

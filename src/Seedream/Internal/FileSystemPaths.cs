@@ -1,0 +1,141 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+
+namespace Seedream.Commands.Internal
+{
+    /// <summary>
+    /// Resolves -Path / -LiteralPath / folder parameters through PowerShell's provider API, so they
+    /// are relative to the current PowerShell location (not the process directory) and work on
+    /// any file-system drive. Must run on the pipeline thread (SessionState is not thread-safe).
+    /// </summary>
+    internal static class FileSystemPaths
+    {
+        public static bool IsFileSystem(ProviderInfo? provider) =>
+            provider != null && string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>
+        /// The file-system paths <paramref name="path"/> names: wildcards expanded unless
+        /// <paramref name="literal"/>. Problems are added to <paramref name="errors"/>.
+        /// </summary>
+        public static List<string> Resolve(PSCmdlet cmdlet, string path, bool literal, List<ErrorRecord> errors)
+        {
+            var result = new List<string>();
+            ProviderInfo? provider;
+            try
+            {
+                if (literal)
+                {
+                    result.Add(cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _));
+                }
+                else
+                {
+                    result.AddRange(cmdlet.SessionState.Path.GetResolvedProviderPathFromPSPath(path, out provider));
+                    if (result.Count == 0)
+                    {
+                        errors.Add(ErrorFactory.Create("SeedreamFileNotFound", ErrorCategory.ObjectNotFound, $"No file matches '{path}'.", path));
+                        return result;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is ItemNotFoundException || ex is System.Management.Automation.DriveNotFoundException)
+            {
+                errors.Add(ErrorFactory.Create("SeedreamFileNotFound", ErrorCategory.ObjectNotFound, $"Cannot find '{path}': it does not exist.", path, ex));
+                return result;
+            }
+            catch (Exception ex) when (ex is ProviderNotFoundException || ex is NotSupportedException || ex is ArgumentException || ex is PSInvalidOperationException || ex is ProviderInvocationException)
+            {
+                errors.Add(ErrorFactory.Create("SeedreamPathInvalid", ErrorCategory.InvalidArgument, $"'{path}' is not a usable path: {ex.Message}", path, ex));
+                return result;
+            }
+            if (!IsFileSystem(provider))
+            {
+                errors.Add(ErrorFactory.Create("SeedreamPathNotFileSystem", ErrorCategory.InvalidArgument,
+                    $"'{path}' is on the {provider?.Name ?? "unknown"} provider; only file-system paths can be used.", path));
+                result.Clear();
+            }
+            return result;
+        }
+
+        /// <summary>
+        /// A folder for output (it need not exist yet). Null with <paramref name="error"/> set when
+        /// the path is not on the file system or names an existing file.
+        /// </summary>
+        public static string? ResolveFolder(PSCmdlet cmdlet, string? path, out ErrorRecord? error)
+        {
+            error = null;
+            var errors = new List<ErrorRecord>();
+            var resolved = string.IsNullOrEmpty(path)
+                ? CurrentFolder(cmdlet, errors)
+                : Single(Resolve(cmdlet, path!, literal: true, errors));
+            if (resolved == null)
+            {
+                error = errors.Count > 0 ? errors[0] : ErrorFactory.Create("SeedreamPathInvalid", ErrorCategory.InvalidArgument, $"'{path}' is not a usable folder.", path);
+                return null;
+            }
+            if (System.IO.File.Exists(resolved))
+            {
+                error = ErrorFactory.Create("SeedreamDestinationNotFolder", ErrorCategory.InvalidArgument, $"'{resolved}' is a file, not a folder.", path);
+                return null;
+            }
+            return resolved;
+        }
+
+        /// <summary>A single output file path (literal; it need not exist yet).</summary>
+        public static string? ResolveFile(PSCmdlet cmdlet, string path, out ErrorRecord? error)
+        {
+            error = null;
+            var errors = new List<ErrorRecord>();
+            var resolved = Single(Resolve(cmdlet, path, literal: true, errors));
+            if (resolved == null)
+            {
+                error = errors.Count > 0 ? errors[0] : ErrorFactory.Create("SeedreamPathInvalid", ErrorCategory.InvalidArgument, $"'{path}' is not a usable path.", path);
+                return null;
+            }
+            if (Directory.Exists(resolved))
+            {
+                error = ErrorFactory.Create("SeedreamPathIsDirectory", ErrorCategory.InvalidArgument, $"'{resolved}' is a folder; -Path names the file to write. Use -Destination for a folder.", path);
+                return null;
+            }
+            return resolved;
+        }
+
+        private static string? CurrentFolder(PSCmdlet cmdlet, List<ErrorRecord> errors)
+        {
+            var location = cmdlet.SessionState.Path.CurrentLocation;
+            if (!IsFileSystem(location.Provider))
+            {
+                errors.Add(ErrorFactory.Create("SeedreamPathNotFileSystem", ErrorCategory.InvalidArgument,
+                    $"The current location '{location.Path}' is not a file-system folder; give -Destination.", location.Path));
+                return null;
+            }
+            return location.ProviderPath;
+        }
+
+        private static string? Single(List<string> paths) => paths.Count == 1 ? paths[0] : null;
+
+        /// <summary>Checks a local file before it is uploaded; the ErrorRecord describes the first problem.</summary>
+        public static ErrorRecord? CheckReadable(string path, object? target, out long length)
+        {
+            length = 0;
+            if (Directory.Exists(path))
+                return ErrorFactory.Create("SeedreamFileIsDirectory", ErrorCategory.InvalidArgument, $"'{path}' is a directory; only files can be uploaded.", target);
+            var info = new FileInfo(path);
+            if (!info.Exists)
+                return ErrorFactory.Create("SeedreamFileNotFound", ErrorCategory.ObjectNotFound, $"Cannot find '{path}': it does not exist.", target);
+            if (info.Length == 0)
+                return ErrorFactory.Create("SeedreamFileEmpty", ErrorCategory.InvalidData, $"'{path}' is empty (0 bytes); there is nothing to upload.", target);
+            try
+            {
+                using (new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read)) { }
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException || ex is System.Security.SecurityException)
+            {
+                return ErrorFactory.Create("SeedreamFileUnreadable", ErrorCategory.ReadError, $"'{path}' cannot be read: {ex.Message}", target, ex);
+            }
+            length = info.Length;
+            return null;
+        }
+    }
+}
