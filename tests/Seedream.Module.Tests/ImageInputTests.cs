@@ -61,7 +61,7 @@ namespace Seedream.Module.Tests
             using var ps = new PsHost(_fx.Emulator);
             var before = _fx.Stats;
 
-            var r = ps.Run("$paths | ForEach-Object { [System.IO.FileInfo]::new($_) } | Invoke-SeedreamEdit -Prompt 'one each'", Vars(("paths", paths)));
+            var r = ps.Run("$paths | ForEach-Object { [System.IO.FileInfo]::new($_) } | Invoke-SeedreamEdit -Prompt 'one each' -Ordered", Vars(("paths", paths)));
 
             Assert.Empty(r.Errors);
             Assert.Equal(3, r.Output.Count);
@@ -219,7 +219,7 @@ namespace Seedream.Module.Tests
             Assert.Equal("second", second.P("Prompt"));
             Assert.Equal(urls, Inputs(second));
 
-            var each = ps.Run("$r.Images | Invoke-SeedreamEdit -Prompt 'third'");
+            var each = ps.Run("$r.Images | Invoke-SeedreamEdit -Prompt 'third' -Ordered");
             Assert.Empty(each.Errors);
             Assert.Equal(2, each.Output.Count);
             Assert.Equal(urls, each.Output.Select(o => Assert.Single(Inputs(o))));

@@ -34,9 +34,9 @@ namespace Seedream.Module.Tests
 
         public FalEmulator Emulator { get; private set; } = null!;
 
-        public async Task InitializeAsync() => Emulator = await FalEmulator.StartAsync(Options);
+        public virtual async Task InitializeAsync() => Emulator = await FalEmulator.StartAsync(Options);
 
-        public async Task DisposeAsync() => await Emulator.DisposeAsync();
+        public virtual async Task DisposeAsync() => await Emulator.DisposeAsync();
 
         public EmulatorStats Stats => Emulator.GetStats();
     }

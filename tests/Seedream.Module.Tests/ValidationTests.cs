@@ -82,7 +82,7 @@ namespace Seedream.Module.Tests
                     [pscustomobject]@{ Prompt = 'row two'; image_urls = $img; num_images = '9' }
                     [pscustomobject]@{ Prompt = 'row three'; image_urls = $img; image_size = 'landscape_16_9'; sync_mode = 'false' }
                 )
-                $rows | Invoke-SeedreamEdit", new Dictionary<string, object?> { ["img"] = TestImages.DataUri });
+                $rows | Invoke-SeedreamEdit -Ordered", new Dictionary<string, object?> { ["img"] = TestImages.DataUri });
             Assert.Null(r.Terminating);
             Assert.Equal("SeedreamNumImagesOutOfRange", Assert.Single(r.ErrorIds));
             Assert.Equal(new[] { "row one", "row three" }, r.Output.Select(o => (string)o.P("Prompt")!).ToArray());

@@ -58,6 +58,7 @@ namespace Seedream
                     }
                 }
                 result.AdditionalProperties = extra;
+                foreach (var image in result.Images) image.Seed = result.Seed;
                 return result;
             }
         }

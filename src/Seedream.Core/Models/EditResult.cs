@@ -35,6 +35,8 @@ namespace Seedream
         public int? Height { get; set; }
         /// <summary>The request that produced the image.</summary>
         public string? RequestId { get; set; }
+        /// <summary>The seed of the request that produced the image, when known.</summary>
+        public long? Seed { get; set; }
         /// <summary>Position of the image in the result, from 0.</summary>
         public int Index { get; set; }
         /// <summary>Where the image was saved, once it has been.</summary>

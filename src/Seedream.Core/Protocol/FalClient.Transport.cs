@@ -35,6 +35,9 @@ namespace Seedream.Protocol
                 ct.ThrowIfCancellationRequested();
                 using var attemptCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 attemptCts.CancelAfter(Options.RequestTimeout);
+                // Transfers re-arm the timer as bytes move (see Touch), so a large upload or
+                // download is limited by inactivity, not by its total duration.
+                CurrentAttempt.Value = new AttemptTimer(attemptCts, Options.RequestTimeout);
                 FalApiException failure = null!;
                 bool retry = false;
                 TimeSpan? retryAfter = null;
@@ -111,6 +114,33 @@ namespace Seedream.Protocol
                 var delay = RetryPolicy.Delay(attempt, Options.RetryBaseDelay, Options.RetryMaxDelay, retryAfter);
                 Log(true, $"Retrying in {delay.TotalSeconds:0.##} s (retry {attempt + 1} of {Options.MaxRetryCount}): {failure.Message}");
                 await Task.Delay(delay, ct).ConfigureAwait(false);
+            }
+        }
+
+        private static readonly AsyncLocal<AttemptTimer?> CurrentAttempt = new AsyncLocal<AttemptTimer?>();
+
+        /// <summary>Signals progress of the current attempt's transfer: its timeout starts over.</summary>
+        internal static void Touch() => CurrentAttempt.Value?.Touch();
+
+        private sealed class AttemptTimer
+        {
+            private readonly CancellationTokenSource _cts;
+            private readonly TimeSpan _timeout;
+            private long _lastTicks;
+
+            public AttemptTimer(CancellationTokenSource cts, TimeSpan timeout)
+            {
+                _cts = cts;
+                _timeout = timeout;
+            }
+
+            public void Touch()
+            {
+                // Re-arming a timer on every 80 KB chunk is wasteful: once a second is plenty.
+                var now = Environment.TickCount;
+                if (now - Interlocked.Read(ref _lastTicks) < 1000) return;
+                Interlocked.Exchange(ref _lastTicks, now);
+                try { _cts.CancelAfter(_timeout); } catch (ObjectDisposedException) { }
             }
         }
 

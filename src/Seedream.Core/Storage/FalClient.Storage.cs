@@ -230,6 +230,7 @@ namespace Seedream.Protocol
                     }
                     if (n == 0) break;
                     total += n;
+                    Touch();
                     if (total > maxBytes)
                         throw new FalDownloadException(DownloadFailure.TooLarge, $"The download exceeded the {maxBytes:N0}-byte limit.") { StatusCode = resp.StatusCode };
                     await fs.WriteAsync(buffer, 0, n, token).ConfigureAwait(false);

@@ -15,10 +15,12 @@ namespace Seedream.Commands
     [OutputType(typeof(EditResult))]
     public sealed class InvokeSeedreamEditCommand : EditCmdletBase
     {
-        private const int ActivityId = 0x5EED;
+        private const int BatchActivityId = 0x5EEC;
+        private const int JobActivityBase = 0x5EED;
         private readonly UploadCache _uploads = new UploadCache();
+        private readonly BatchProgress _batch = new BatchProgress(BatchActivityId, "Seedream edits");
 
-        /// <summary>Give up (and cancel the remote request) after this many seconds.</summary>
+        /// <summary>Give up on each edit (and cancel its remote request) after this many seconds.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
         public int? TimeoutSec { get; set; }
@@ -35,8 +37,21 @@ namespace Seedream.Commands
         [Parameter]
         public string? OutFolder { get; set; }
 
+        /// <summary>How many pipeline records are submitted, awaited and fetched at once.</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = 4;
+
+        /// <summary>Emit results in input order (by default they are emitted as they complete).</summary>
+        [Parameter]
+        public SwitchParameter Ordered { get; set; }
+
+        protected override int Throttle => ThrottleLimit;
+        protected override bool KeepInputOrder => Ordered.IsPresent;
+
         protected override void ProcessRecord()
         {
+            Drive(Throttle);
             var edit = Prepare();
             if (edit == null) return;
             // Checked before submitting: an edit whose images cannot be saved is not worth paying for.
@@ -53,32 +68,64 @@ namespace Seedream.Commands
             var (target, action) = Describe(edit, Sync ? "Run edit synchronously" : "Submit edit and wait for it");
             if (!ShouldProcess(target, action)) return;
             var client = Session.Client;
-            var reporter = new WaitReporter(Post, r => () => WriteProgress(r), m => () => WriteVerbose(m), ActivityId, "Seedream edit");
-            try
+            var sequence = _batch.Add();
+            var pump = Pump;
+            var reporter = new WaitReporter(pump.Post, r => () => WriteProgress(_batch.Parent(r)), m => () => WriteVerbose(m), JobActivityBase + 1 + sequence % 100000, "Seedream edit");
+            Action<JobStatus> onUpdate = status =>
             {
-                var result = RunAsync(ct => EditAsync(client, edit, reporter, ct));
-                if (outFolder != null)
+                if (_batch.Observe(sequence, status)) pump.Post(() => _batch.Write(this));
+                reporter.Update(status);
+            };
+            Enqueue(ct => EditAsync(client, edit, onUpdate, m => pump.Post(() => WriteVerbose(m)), outFolder, ct),
+                done =>
                 {
-                    var saver = new ImageSaver(client, Storage.NameTemplate.Parse(Storage.NameTemplate.Default), force: false, ImageSaver.DefaultMaximumSizeMB * 1024L * 1024L);
-                    foreach (var error in RunAsync(ct => saver.SaveResultAsync(result, outFolder, null, ct))) WriteError(error);
-                }
-                WriteObject(result);
-            }
-            catch (PipelineStoppedException)
-            {
-                throw;
-            }
-            catch (Exception ex)
-            {
-                WriteFailure(ex, target);
-            }
-            finally
-            {
-                WriteProgress(reporter.Completed());
-            }
+                    WriteProgress(reporter.Completed());
+                    foreach (var error in done.SaveErrors) WriteError(error);
+                    WriteObject(done.Result);
+                    _batch.Finished(sequence, failed: false);
+                    _batch.Write(this);
+                },
+                ex =>
+                {
+                    WriteProgress(reporter.Completed());
+                    _batch.Finished(sequence, failed: true);
+                    WriteFailure(ex, target);
+                    _batch.Write(this);
+                });
+            _batch.Write(this);
         }
 
-        private async Task<EditResult> EditAsync(FalClient client, PreparedEdit edit, WaitReporter reporter, CancellationToken ct)
+        protected override void EndProcessing()
+        {
+            DriveToEnd();
+            _batch.Complete(this);
+        }
+
+        private sealed class Outcome
+        {
+            public Outcome(EditResult result, System.Collections.Generic.List<ErrorRecord> saveErrors)
+            {
+                Result = result;
+                SaveErrors = saveErrors;
+            }
+
+            public EditResult Result { get; }
+            public System.Collections.Generic.List<ErrorRecord> SaveErrors { get; }
+        }
+
+        private async Task<Outcome> EditAsync(FalClient client, PreparedEdit edit, Action<JobStatus> onUpdate, Action<string> verbose, string? outFolder, CancellationToken ct)
+        {
+            var result = await RunEditAsync(client, edit, onUpdate, verbose, ct).ConfigureAwait(false);
+            var saveErrors = new System.Collections.Generic.List<ErrorRecord>();
+            if (outFolder != null)
+            {
+                var saver = new ImageSaver(client, Storage.NameTemplate.Parse(Storage.NameTemplate.Default), force: false, ImageSaver.DefaultMaximumSizeMB * 1024L * 1024L);
+                saveErrors = await saver.SaveResultAsync(result, outFolder, null, ct).ConfigureAwait(false);
+            }
+            return new Outcome(result, saveErrors);
+        }
+
+        private async Task<EditResult> RunEditAsync(FalClient client, PreparedEdit edit, Action<JobStatus> onUpdate, Action<string> verbose, CancellationToken ct)
         {
             var clock = Stopwatch.StartNew();
             edit.Request.ImageUrls = await ImageResolver.ToUrlsAsync(client, edit.Images, InlineImages.IsPresent, _uploads, ct).ConfigureAwait(false);
@@ -94,7 +141,7 @@ namespace Seedream.Commands
             job.Prompt = edit.Request.Prompt;
             job.MaxImageCount = edit.Request.MaxImageCount;
             JobHistory.Add(job);
-            PostVerbose($"Submitted request {job.RequestId} to {edit.Endpoint.Full}.");
+            verbose($"Submitted request {job.RequestId} to {edit.Endpoint.Full}.");
             var jobRef = JobRef.From(job);
             var remaining = TimeoutSec.HasValue ? TimeSpan.FromSeconds(TimeoutSec.Value) - clock.Elapsed : (TimeSpan?)null;
             if (remaining.HasValue && remaining.Value < TimeSpan.FromMilliseconds(1)) remaining = TimeSpan.FromMilliseconds(1);
@@ -103,7 +150,7 @@ namespace Seedream.Commands
                 Logs = true,
                 UseStream = !NoStream.IsPresent,
                 Timeout = remaining,
-                OnUpdate = reporter.Update,
+                OnUpdate = onUpdate,
             }, ct).ConfigureAwait(false);
             if (status.IsFailed) await JobOutcome.ThrowFailureAsync(client, jobRef, status, ct).ConfigureAwait(false);
             var raw = await client.GetResultAsync(jobRef, ct).ConfigureAwait(false);
@@ -128,8 +175,21 @@ namespace Seedream.Commands
         [Alias("fal_webhook")]
         public string? WebhookUrl { get; set; }
 
+        /// <summary>How many submissions (with their uploads) run at once.</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = 4;
+
+        /// <summary>Emit jobs in input order (by default as each submission is accepted).</summary>
+        [Parameter]
+        public SwitchParameter Ordered { get; set; }
+
+        protected override int Throttle => ThrottleLimit;
+        protected override bool KeepInputOrder => Ordered.IsPresent;
+
         protected override void ProcessRecord()
         {
+            Drive(Throttle);
             var edit = Prepare();
             if (edit == null) return;
             if (!string.IsNullOrEmpty(WebhookUrl))
@@ -146,29 +206,25 @@ namespace Seedream.Commands
             var (target, action) = Describe(edit, "Submit edit");
             if (!ShouldProcess(target, action)) return;
             var client = Session.Client;
-            try
-            {
-                var job = RunAsync(async ct =>
+            var inline = InlineImages.IsPresent;
+            Enqueue(async ct =>
                 {
-                    edit.Request.ImageUrls = await ImageResolver.ToUrlsAsync(client, edit.Images, InlineImages.IsPresent, _uploads, ct).ConfigureAwait(false);
+                    edit.Request.ImageUrls = await ImageResolver.ToUrlsAsync(client, edit.Images, inline, _uploads, ct).ConfigureAwait(false);
                     var submitted = await client.SubmitAsync(edit.Endpoint, edit.Request.ToJson(), edit.SubmitOptions, ct).ConfigureAwait(false);
                     submitted.Prompt = edit.Request.Prompt;
                     submitted.MaxImageCount = edit.Request.MaxImageCount;
                     return submitted;
-                });
-                JobHistory.Add(job);
-                WriteVerbose($"Submitted request {job.RequestId} (queue position {job.QueuePosition?.ToString() ?? "unknown"}).");
-                WriteObject(job);
-            }
-            catch (PipelineStoppedException)
-            {
-                throw;
-            }
-            catch (Exception ex)
-            {
-                WriteFailure(ex, target);
-            }
+                },
+                job =>
+                {
+                    JobHistory.Add(job);
+                    WriteVerbose($"Submitted request {job.RequestId} (queue position {job.QueuePosition?.ToString() ?? "unknown"}).");
+                    WriteObject(job);
+                },
+                ex => WriteFailure(ex, target));
         }
+
+        protected override void EndProcessing() => DriveToEnd();
     }
 
     internal static class JobOutcome

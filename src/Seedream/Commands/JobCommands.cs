@@ -32,6 +32,18 @@ namespace Seedream.Commands
         [Alias("cancel_url")]
         public string? CancelUrl { get; set; }
 
+        /// <summary>How many piped requests are handled at once.</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = 4;
+
+        /// <summary>Emit in input order (by default each request's answer is emitted as it comes).</summary>
+        [Parameter]
+        public SwitchParameter Ordered { get; set; }
+
+        protected override int Throttle => ThrottleLimit;
+        protected override bool KeepInputOrder => Ordered.IsPresent;
+
         /// <summary>Carried through from a Seedream.Job so results name their prompt.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
         public string? Prompt { get; set; }
@@ -53,24 +65,28 @@ namespace Seedream.Commands
             return new JobRef(endpoint!, RequestId, StatusUrl, ResponseUrl, CancelUrl);
         }
 
-        protected void Run<T>(Func<FalClient, JobRef, System.Threading.CancellationToken, System.Threading.Tasks.Task<T>> work, Action<T> onResult)
+        /// <summary>Starts the work for this record; up to -ThrottleLimit records run at once.</summary>
+        protected void Run<T>(Func<FalClient, JobRef, System.Threading.CancellationToken, System.Threading.Tasks.Task<T>> work, Action<T> onResult, Action? onEither = null)
         {
+            Drive(Throttle);
             var job = MakeRef();
             if (job == null) return;
             var client = Session.Client;
-            try
-            {
-                onResult(RunAsync(ct => work(client, job, ct)));
-            }
-            catch (PipelineStoppedException)
-            {
-                throw;
-            }
-            catch (Exception ex)
-            {
-                WriteFailure(ex, RequestId);
-            }
+            var requestId = RequestId;
+            Enqueue(ct => work(client, job, ct),
+                result =>
+                {
+                    onEither?.Invoke();
+                    onResult(result);
+                },
+                ex =>
+                {
+                    onEither?.Invoke();
+                    WriteFailure(ex, requestId);
+                });
         }
+
+        protected override void EndProcessing() => DriveToEnd();
     }
 
     /// <summary>
@@ -84,12 +100,16 @@ namespace Seedream.Commands
         [Parameter]
         public SwitchParameter Logs { get; set; }
 
-        protected override void ProcessRecord() =>
-            Run((client, job, ct) => client.GetStatusAsync(job, Logs.IsPresent, ct), status =>
+        protected override void ProcessRecord()
+        {
+            var prompt = Prompt;
+            var logs = Logs.IsPresent;
+            Run((client, job, ct) => client.GetStatusAsync(job, logs, ct), status =>
             {
-                status.Prompt = Prompt;
+                status.Prompt = prompt;
                 WriteObject(status);
             });
+        }
     }
 
     /// <summary>
@@ -116,29 +136,28 @@ namespace Seedream.Commands
 
         protected override void ProcessRecord()
         {
-            var reporter = new WaitReporter(Post, r => () => WriteProgress(r), m => () => WriteVerbose(m), ActivityId, "Waiting for Seedream job");
-            try
+            var prompt = Prompt;
+            var pump = Pump;
+            var reporter = new WaitReporter(pump.Post, r => () => WriteProgress(r), m => () => WriteVerbose(m), ActivityId + (_sequence++ % 100000), "Waiting for Seedream job");
+            var options = new WaitOptions
             {
-                Run((client, job, ct) => client.WaitAsync(job, new WaitOptions
-                    {
-                        Logs = true,
-                        UseStream = !NoStream.IsPresent,
-                        Timeout = TimeoutSec.HasValue ? TimeSpan.FromSeconds(TimeoutSec.Value) : (TimeSpan?)null,
-                        CancelRemoteOnAbort = !NoCancel.IsPresent,
-                        OnUpdate = reporter.Update,
-                    }, ct),
-                    status =>
-                    {
-                        status.Prompt = Prompt;
-                        if (status.IsFailed) WriteWarning($"Request {status.RequestId} completed with an error ({status.ErrorType ?? "error"}): {status.Error}");
-                        WriteObject(status);
-                    });
-            }
-            finally
-            {
-                WriteProgress(reporter.Completed());
-            }
+                Logs = true,
+                UseStream = !NoStream.IsPresent,
+                Timeout = TimeoutSec.HasValue ? TimeSpan.FromSeconds(TimeoutSec.Value) : (TimeSpan?)null,
+                CancelRemoteOnAbort = !NoCancel.IsPresent,
+                OnUpdate = reporter.Update,
+            };
+            Run((client, job, ct) => client.WaitAsync(job, options, ct),
+                status =>
+                {
+                    status.Prompt = prompt;
+                    if (status.IsFailed) WriteWarning($"Request {status.RequestId} completed with an error ({status.ErrorType ?? "error"}): {status.Error}");
+                    WriteObject(status);
+                },
+                () => WriteProgress(reporter.Completed()));
         }
+
+        private int _sequence;
     }
 
     /// <summary>
@@ -156,22 +175,25 @@ namespace Seedream.Commands
         [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
         public string? Status { get; set; }
 
-        protected override void ProcessRecord() =>
+        protected override void ProcessRecord()
+        {
+            var prompt = Prompt;
+            var wait = Wait.IsPresent;
+            var knownStatus = Status;
             Run(async (client, job, ct) =>
             {
                 JobStatus? status = null;
-                if (Wait) status = await client.WaitAsync(job, new WaitOptions { Logs = false }, ct).ConfigureAwait(false);
-                else if (!string.Equals(Status, JobStatus.Completed, StringComparison.Ordinal)) status = await client.GetStatusAsync(job, false, ct).ConfigureAwait(false);
+                if (wait) status = await client.WaitAsync(job, new WaitOptions { Logs = false }, ct).ConfigureAwait(false);
+                else if (!string.Equals(knownStatus, JobStatus.Completed, StringComparison.Ordinal)) status = await client.GetStatusAsync(job, false, ct).ConfigureAwait(false);
                 if (status != null && !status.IsCompleted)
                     throw new JobNotCompletedException(job.RequestId, status.Status);
                 if (status != null && status.IsFailed) await JobOutcome.ThrowFailureAsync(client, job, status, ct).ConfigureAwait(false);
                 var raw = await client.GetResultAsync(job, ct).ConfigureAwait(false);
-                var result = EditResultParser.Parse(raw.Json, job.RequestId, job.Endpoint.Full, Prompt);
+                var result = EditResultParser.Parse(raw.Json, job.RequestId, job.Endpoint.Full, prompt);
                 result.InferenceTime = status?.InferenceTime;
                 return result;
             }, WriteObject);
-
-        protected override void EndProcessing() { }
+        }
     }
 
     /// <summary>The request is still queued or running.</summary>

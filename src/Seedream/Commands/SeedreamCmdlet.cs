@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Threading;
@@ -27,10 +28,88 @@ namespace Seedream.Commands
         protected override void StopProcessing()
         {
             try { _stop.Cancel(); } catch (ObjectDisposedException) { }
+            // Cancelled jobs cancel their remote requests on the way out; Ctrl+C must not return
+            // before they have (bounded, in case the server does not answer).
+            _pump?.WaitForWorkers(TimeSpan.FromSeconds(15));
+        }
+
+        // ------------------------------------------------------------ concurrent records
+
+        private WorkPump? _pump;
+        private int _nextSequence;
+        private int _nextToEmit;
+        private readonly SortedDictionary<int, Action> _held = new SortedDictionary<int, Action>();
+
+        /// <summary>How many records may be worked on at once (the cmdlet's -ThrottleLimit).</summary>
+        protected virtual int Throttle => 1;
+
+        /// <summary>Emit results in input order instead of completion order.</summary>
+        protected virtual bool KeepInputOrder => false;
+
+        /// <summary>The pump for concurrent records; its Post writes on the pipeline thread.</summary>
+        private protected WorkPump Pump => _pump ??= new WorkPump(Math.Max(1, Throttle), this);
+
+        /// <summary>
+        /// Starts one record's work concurrently with others (at most <see cref="Throttle"/> at once)
+        /// and hands its result or error to the callbacks on the pipeline thread. Blocks while the
+        /// throttle is full, which keeps upstream commands from running far ahead.
+        /// </summary>
+        protected void Enqueue<T>(Func<CancellationToken, Task<T>> work, Action<T> onResult, Action<Exception> onError)
+        {
+            var sequence = _nextSequence++;
+            Pump.Start(work,
+                result => Emit(sequence, () => onResult(result)),
+                ex => Emit(sequence, () =>
+                {
+                    if (ex is OperationCanceledException && _stop.IsCancellationRequested) return;
+                    onError(ex);
+                }),
+                _stop.Token);
+            Drive(Math.Max(1, Throttle));
+        }
+
+        /// <summary>Writes what finished so far and waits until fewer than <paramref name="below"/> + 1 records are open.</summary>
+        protected void Drive(int below)
+        {
+            if (_pump == null) return;
+            try
+            {
+                _pump.WaitBelow(below);
+            }
+            catch
+            {
+                // A Write* threw (the pipeline is stopping or a downstream command failed): stop the
+                // rest, let them cancel their remote requests, then let the exception through.
+                StopProcessing();
+                throw;
+            }
+            if (_stop.IsCancellationRequested && below == 0) throw new PipelineStoppedException();
+        }
+
+        /// <summary>Finishes every open record; call from EndProcessing.</summary>
+        protected void DriveToEnd() => Drive(0);
+
+        private void Emit(int sequence, Action write)
+        {
+            if (!KeepInputOrder)
+            {
+                write();
+                return;
+            }
+            _held[sequence] = write;
+            while (_held.TryGetValue(_nextToEmit, out var next))
+            {
+                _held.Remove(_nextToEmit);
+                _nextToEmit++;
+                next();
+            }
         }
 
         public void Dispose()
         {
+            // PowerShell may dispose a stopped command before (or instead of) calling
+            // StopProcessing: whatever is still running must be told to stop first.
+            try { _stop.Cancel(); } catch (ObjectDisposedException) { }
             _stop.Dispose();
             GC.SuppressFinalize(this);
         }

@@ -64,7 +64,7 @@ namespace Seedream.Commands.Internal
                     foreach (var image in result.Images) items.Add(FromImage(image, result.Seed, result));
                     return;
                 case Image image:
-                    items.Add(FromImage(image, null, image));
+                    items.Add(FromImage(image, image.Seed, image));
                     return;
                 case File file:
                     AddUrl(file.Url, file, items, errors, file.ContentType, file.FileSize > 0 ? file.FileSize : (long?)null, file.FileName, null, null, seed);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -19,6 +20,7 @@ namespace Seedream.Commands.Internal
         private readonly BlockingCollection<Action> _actions = new BlockingCollection<Action>();
         private readonly SemaphoreSlim _slots;
         private readonly IFalLog _log;
+        private readonly ConcurrentDictionary<Task, byte> _running = new ConcurrentDictionary<Task, byte>();
         // Only the pipeline thread changes it: +1 in Start, -1 when the completion action runs.
         private int _pending;
 
@@ -44,7 +46,8 @@ namespace Seedream.Commands.Internal
         public void Start<T>(Func<CancellationToken, Task<T>> work, Action<T> onResult, Action<Exception> onError, CancellationToken ct)
         {
             _pending++;
-            Task.Run(async () =>
+            Task? task = null;
+            task = Task.Run(async () =>
             {
                 // The shared client logs through RoutingLog; point this flow at the pump.
                 RoutingLog.Current.Value = _log;
@@ -60,7 +63,25 @@ namespace Seedream.Commands.Internal
                 {
                     Post(() => { _pending--; onError(ex); });
                 }
+                finally
+                {
+                    if (task != null) _running.TryRemove(task, out _);
+                }
             });
+            _running[task] = 0;
+            if (task.IsCompleted) _running.TryRemove(task, out _);
+        }
+
+        /// <summary>
+        /// Waits (from any thread, without running queued actions) until every started work has
+        /// finished, or the limit passes. Used when stopping: cancelled work still cancels its
+        /// remote requests, and the command must not return before that has happened.
+        /// </summary>
+        public bool WaitForWorkers(TimeSpan limit)
+        {
+            var tasks = new List<Task>(_running.Keys);
+            try { return Task.WaitAll(tasks.ToArray(), limit); }
+            catch (AggregateException) { return true; }
         }
 
         /// <summary>Runs whatever is queued, without waiting.</summary>
