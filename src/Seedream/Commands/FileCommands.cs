@@ -93,16 +93,16 @@ namespace Seedream.Commands
             }
             FlushErrors(errors);
             // Keep a bounded number of uploads waiting, and hand out what has finished so far.
-            Pump(ThrottleLimit * 2);
+            PumpBelow(ThrottleLimit * 2);
         }
 
         protected override void EndProcessing()
         {
-            Pump(0);
+            PumpBelow(0);
             if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
         }
 
-        private void Pump(int count)
+        private void PumpBelow(int count)
         {
             try
             {
