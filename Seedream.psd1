@@ -29,10 +29,10 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('fal', 'fal.ai', 'Seedream', 'ByteDance', 'image', 'image-editing', 'AI', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
+            Tags         = @('fal', 'fal.ai', 'Seedream', 'ByteDance', 'image', 'image-editing', 'AI', 'generative-ai', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/seedream-ps/Seedream'
             LicenseUri   = 'https://github.com/seedream-ps/Seedream/blob/main/LICENSE'
-            ReleaseNotes = 'First release: queue jobs, edits and the local fal emulator.'
+            ReleaseNotes = 'First release: edits and queue jobs for Seedream 5.0 Lite Edit, uploads and safe downloads, webhook signature checks, an optional SecretManagement key source, full help (Get-Help, about_Seedream), and a local fal-compatible emulator for offline work.'
         }
     }
 }

@@ -5,11 +5,14 @@
 
 .DESCRIPTION
     The same steps the README gives as plain commands, as tasks for people who have pwsh:
-      Build    dotnet build of the solution; assembles the importable module in output/Seedream.
-      Test     the whole suite (tests/run.sh: xUnit, the fal JS client compatibility suite) and Pester.
+      Build    dotnet build of the solution: assembles the importable module in output/Seedream,
+               generates its help (en-US MAML and about_Seedream, from docs/en-US) and packs
+               output/Seedream.<version>.nupkg (tools/Seedream.HelpGen, tools/Seedream.Package).
+      Test     the whole suite (tests/run.sh: build, xUnit, the fal JS client compatibility suite, Pester).
       Pester   only the Pester files in tests/pester (Pester 5 must be installed).
       Demo     starts the local fal emulator and runs examples/demo.ps1 in this pwsh against it.
-      Package  output/Seedream.<version>.nupkg through a temporary local PSResourceGet repository.
+      Package  output/Seedream.<version>.nupkg through a temporary local PSResourceGet repository
+               (Publish-PSResource), replacing the one the dotnet build packed.
 
 .EXAMPLE
     ./build.ps1 -Task Build, Test
@@ -71,9 +74,8 @@ foreach ($t in $Task) {
         'Build' { Invoke-Build }
         'Pester' { Invoke-Pester5 }
         'Test' {
-            Invoke-Build
+            # tests/run.sh builds, runs every xUnit suite and, with pwsh present, the Pester files too.
             Invoke-Native bash @((Join-Path $root 'tests/run.sh'))
-            Invoke-Pester5
         }
         'Demo' {
             Invoke-Build
@@ -93,11 +95,13 @@ foreach ($t in $Task) {
             $manifest = Import-PowerShellDataFile (Join-Path $root 'Seedream.psd1')
             $repoName = 'SeedreamLocal-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
             $repoPath = Join-Path $root 'output'
+            # Publishing refuses to overwrite a package of the same version: remove the dotnet build's copy.
+            $package = Join-Path $repoPath "Seedream.$($manifest.ModuleVersion).nupkg"
+            Remove-Item -LiteralPath $package -ErrorAction SilentlyContinue
             Register-PSResourceRepository -Name $repoName -Uri $repoPath -Trusted
             try {
-                # Publish a copy without the build's bookkeeping files.
                 Publish-PSResource -Path $moduleDir -Repository $repoName
-                Write-Host "Package: $(Join-Path $repoPath "Seedream.$($manifest.ModuleVersion).nupkg")"
+                Write-Host "Package: $package"
             }
             finally {
                 Unregister-PSResourceRepository -Name $repoName

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.ObjectModel;
+using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Security;
@@ -18,6 +20,7 @@ namespace Seedream.Commands
         private const string ApiKeySet = "ApiKey";
         private const string CredentialSet = "Credential";
         private const string EnvironmentSet = "Environment";
+        private const string SecretSet = "SecretManagement";
 
         /// <summary>The fal API key (a SecureString; plain text is accepted and converted at once).</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ApiKeySet)]
@@ -32,6 +35,16 @@ namespace Seedream.Commands
         /// <summary>Use FAL_KEY (or FAL_KEY_ID and FAL_KEY_SECRET) as they are now.</summary>
         [Parameter(Mandatory = true, ParameterSetName = EnvironmentSet)]
         public SwitchParameter FromEnvironment { get; set; }
+
+        /// <summary>The name of a SecretManagement secret holding the key (read with Get-Secret at connect time).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = SecretSet)]
+        [ValidateNotNullOrEmpty]
+        public string? SecretName { get; set; }
+
+        /// <summary>The SecretManagement vault to read -SecretName from; without it Get-Secret searches the registered vaults.</summary>
+        [Parameter(ParameterSetName = SecretSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Vault { get; set; }
 
         /// <summary>A fal server-proxy URL (or the local emulator's /api/fal/proxy).</summary>
         [Parameter]
@@ -68,10 +81,10 @@ namespace Seedream.Commands
                     credentials = string.IsNullOrWhiteSpace(key) ? null : new FalCredentials(key, "parameter");
                     break;
                 case CredentialSet:
-                    var secret = SecureText.ToPlain(Credential!.Password);
-                    credentials = string.IsNullOrWhiteSpace(Credential.UserName) || string.IsNullOrWhiteSpace(secret)
-                        ? null
-                        : new FalCredentials(Credential.UserName.Trim() + ":" + secret.Trim(), "credential");
+                    credentials = FromCredential(Credential!, "credential");
+                    break;
+                case SecretSet:
+                    credentials = SecretManagementKey.Read(this, SecretName!, Vault);
                     break;
                 default:
                     credentials = FalCredentials.Resolve(null);
@@ -81,7 +94,7 @@ namespace Seedream.Commands
             {
                 ThrowTerminatingError(new ErrorRecord(new SeedreamException(ParameterSetName == EnvironmentSet
                         ? "Neither FAL_KEY nor FAL_KEY_ID and FAL_KEY_SECRET are set."
-                        : "The API key is empty."),
+                        : ParameterSetName == SecretSet ? $"The secret '{SecretName}' holds an empty key." : "The API key is empty."),
                     "SeedreamApiKeyMissing", ErrorCategory.AuthenticationError, null));
             }
             var options = new FalClientOptions
@@ -113,6 +126,86 @@ namespace Seedream.Commands
             WriteVerbose($"Connected: key from {credentials!.Source}{(ProxyUrl != null ? ", through the proxy " + ProxyUrl : string.Empty)}.");
             if (PassThru) WriteObject(session.ToContext());
         }
+
+        /// <summary>Key id as user name, key secret as password: joined as fal's clients join FAL_KEY_ID and FAL_KEY_SECRET.</summary>
+        internal static FalCredentials? FromCredential(PSCredential credential, string source)
+        {
+            var secret = credential.Password == null ? string.Empty : SecureText.ToPlain(credential.Password);
+            return string.IsNullOrWhiteSpace(credential.UserName) || string.IsNullOrWhiteSpace(secret)
+                ? null
+                : new FalCredentials(credential.UserName.Trim() + ":" + secret.Trim(), source);
+        }
+    }
+
+    /// <summary>
+    /// Reads the key from Microsoft.PowerShell.SecretManagement, if the user has it. A soft
+    /// dependency: Get-Secret is looked up and run through the engine at connect time (module
+    /// auto-loading applies), so the module neither references nor requires SecretManagement.
+    /// </summary>
+    internal static class SecretManagementKey
+    {
+        private const string GetSecret = "Microsoft.PowerShell.SecretManagement\\Get-Secret";
+
+        public static FalCredentials? Read(PSCmdlet cmdlet, string name, string? vault)
+        {
+            var where = vault == null ? $"secret '{name}'" : $"secret '{name}' in vault '{vault}'";
+            var source = vault == null ? $"SecretManagement:{name}" : $"SecretManagement:{vault}/{name}";
+            CommandInfo? command = null;
+            try { command = cmdlet.InvokeCommand.GetCommand(GetSecret, CommandTypes.Cmdlet | CommandTypes.Function | CommandTypes.Alias); }
+            catch (RuntimeException) { }
+            if (command == null)
+            {
+                cmdlet.ThrowTerminatingError(ErrorFactory.Create("SeedreamSecretManagementUnavailable", ErrorCategory.NotInstalled,
+                    "Get-Secret from Microsoft.PowerShell.SecretManagement is not available. Install it (Install-PSResource Microsoft.PowerShell.SecretManagement), register a vault, or give the key with -ApiKey, -Credential or FAL_KEY.", name));
+                return null;
+            }
+
+            Collection<PSObject> results;
+            Collection<ErrorRecord> errors;
+            using (var ps = PowerShell.Create(RunspaceMode.CurrentRunspace))
+            {
+                ps.AddCommand(command).AddParameter("Name", name);
+                if (vault != null) ps.AddParameter("Vault", vault);
+                try
+                {
+                    results = ps.Invoke();
+                }
+                catch (RuntimeException ex)
+                {
+                    cmdlet.ThrowTerminatingError(ErrorFactory.Create("SeedreamSecretNotFound", ErrorCategory.ObjectNotFound,
+                        $"The {where} could not be read: {ex.Message}", name, ex));
+                    return null;
+                }
+                errors = ps.Streams.Error.ReadAll();
+            }
+            var value = results.Where(r => r != null).Select(r => r.BaseObject).FirstOrDefault();
+            if (value == null)
+            {
+                var reason = errors.Count > 0 ? ": " + errors[0].Exception.Message : ".";
+                cmdlet.ThrowTerminatingError(ErrorFactory.Create("SeedreamSecretNotFound", ErrorCategory.ObjectNotFound,
+                    $"The {where} was not found{reason}", name, errors.Count > 0 ? errors[0].Exception : null));
+                return null;
+            }
+
+            string? key;
+            switch (value)
+            {
+                case System.Security.SecureString secure:
+                    key = SecureText.ToPlain(secure);
+                    break;
+                case string text:
+                    key = text;
+                    break;
+                case PSCredential credential:
+                    return ConnectSeedreamCommand.FromCredential(credential, source);
+                default:
+                    // The type name only: the value itself may be sensitive.
+                    cmdlet.ThrowTerminatingError(ErrorFactory.Create("SeedreamSecretInvalidType", ErrorCategory.InvalidType,
+                        $"The {where} is a {value.GetType().Name}; the fal key must be stored as a SecureString, a string or a PSCredential (key id as user name, key secret as password).", name));
+                    return null;
+            }
+            return string.IsNullOrWhiteSpace(key) ? null : new FalCredentials(key!.Trim(), source);
+        }
     }
 
     /// <summary>
@@ -140,7 +233,22 @@ namespace Seedream.Commands
     {
         protected override void EndProcessing()
         {
-            var session = SessionStore.Current(Runspace.DefaultRunspace);
+            SeedreamSession? session;
+            try
+            {
+                session = SessionStore.Current(Runspace.DefaultRunspace);
+            }
+            catch (InsecureEndpointException ex)
+            {
+                // A bad SEEDREAM_PROXY_URL gets the same ErrorIds here as in the other cmdlets.
+                WriteError(new ErrorRecord(ex, "SeedreamInsecureProxyUrl", ErrorCategory.SecurityError, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
+                return;
+            }
+            catch (ArgumentException ex)
+            {
+                WriteError(new ErrorRecord(ex, "SeedreamInvalidProxyUrl", ErrorCategory.InvalidArgument, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
+                return;
+            }
             if (session == null)
             {
                 WriteError(new ErrorRecord(new SeedreamException("No fal API key is configured. Run Connect-Seedream, or set FAL_KEY."),

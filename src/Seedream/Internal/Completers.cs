@@ -56,11 +56,16 @@ namespace Seedream.Commands
             CompletionHelper.Match(wordToComplete, Known);
     }
 
-    /// <summary>-RequestId: requests submitted in this process, newest first.</summary>
+    /// <summary>-RequestId: requests submitted in this process, newest first (only the -Endpoint's, when one is typed).</summary>
     public sealed class RequestIdCompleter : IArgumentCompleter
     {
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-            CompletionHelper.Match(wordToComplete, JobHistory.Recent().Select(j => (j.RequestId, $"{j.SubmittedAt:T} {Shorten(j.Prompt)}")));
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var endpoint = fakeBoundParameters?["Endpoint"] is object e ? Convert.ToString(e is PSObject p ? p.BaseObject : e, System.Globalization.CultureInfo.InvariantCulture) : null;
+            var jobs = JobHistory.Recent().Where(j => string.IsNullOrEmpty(endpoint) || string.Equals(j.Endpoint.Trim('/'), endpoint!.Trim('/'), StringComparison.OrdinalIgnoreCase));
+            // One entry per id: Invoke-SeedreamEdit and Submit-SeedreamJob may both have recorded it.
+            return CompletionHelper.Match(wordToComplete, jobs.GroupBy(j => j.RequestId).Select(g => g.First()).Select(j => (j.RequestId, $"{j.SubmittedAt.ToLocalTime():T} {Shorten(j.Prompt)}")));
+        }
 
         private static string Shorten(string? s) => s == null ? string.Empty : s.Length <= 60 ? s : s.Substring(0, 57) + "...";
     }
