@@ -116,21 +116,21 @@ namespace Seedream.Module.Tests
         [Fact]
         public async Task CtrlC_cancels_every_job_in_flight()
         {
-            await WaitIdleAsync();
-            using var ps = new PsHost(_fx.Emulator);
-            var before = _fx.Stats;
+            // A fresh emulator: its counters then belong to this test alone.
+            await using var fresh = await FalEmulator.StartAsync(new EmulatorOptions { ProcessingMs = 300, Runners = 32, RequireKey = EmulatorFixture.Key, PingMs = 100 });
+            using var ps = new PsHost(fresh);
             var vars = new Dictionary<string, object?> { ["slow"] = _fx.SlowImage(20000, "stuck") };
             var r = await ps.RunAndStopAsync("1..8 | ForEach-Object { [pscustomobject]@{ Prompt = \"stuck $_\"; Image = $slow } } | Invoke-SeedreamEdit -ThrottleLimit 4",
-                () => _fx.Stats.InProgress - before.InProgress >= 4, vars);
+                () => fresh.GetStats().InProgress >= 4, vars);
             Assert.IsAssignableFrom<PipelineStoppedException>(r.Terminating);
             Assert.Empty(r.Output);
-            var after = _fx.Stats;
+            var after = fresh.GetStats();
             // Four were in flight (the throttle); all four cancels reached the server before the stop returned.
-            Assert.Equal(4, after.Submitted - before.Submitted);
-            Assert.Equal(4, after.RequestsByRoute.GetValueOrDefault("cancel") - before.RequestsByRoute.GetValueOrDefault("cancel"));
-            for (var i = 0; i < 150 && _fx.Stats.Cancelled - before.Cancelled < 4; i++) await Task.Delay(20);
-            Assert.Equal(4, _fx.Stats.Cancelled - before.Cancelled);
-            Assert.Equal(before.Completed, _fx.Stats.Completed);
+            Assert.Equal(4, after.Submitted);
+            Assert.Equal(4, after.RequestsByRoute.GetValueOrDefault("cancel"));
+            for (var i = 0; i < 150 && fresh.GetStats().Cancelled < 4; i++) await Task.Delay(20);
+            Assert.Equal(4, fresh.GetStats().Cancelled);
+            Assert.Equal(0, fresh.GetStats().Completed);
         }
 
         [Fact]

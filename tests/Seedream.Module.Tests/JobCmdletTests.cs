@@ -114,3 +114,23 @@ namespace Seedream.Module.Tests
         }
     }
 }
+
+namespace Seedream.Module.Tests
+{
+    public class JobParameterTests : IClassFixture<EmulatorFixture>
+    {
+        private readonly EmulatorFixture _fx;
+        public JobParameterTests(EmulatorFixture fx) => _fx = fx;
+
+        [Fact]
+        public void RequestId_accepts_the_job_object_itself()
+        {
+            using var ps = new PsHost(_fx.Emulator);
+            var r = ps.Run("$job = Submit-SeedreamJob -Prompt 'by object' -Image $img; $s = Wait-SeedreamJob -RequestId $job; $s; Receive-SeedreamJob -RequestId $s -Prompt $job.Prompt",
+                new System.Collections.Generic.Dictionary<string, object?> { ["img"] = TestImages.DataUri });
+            Assert.Empty(r.Errors);
+            Assert.Equal("COMPLETED", r.Output[0].P("Status"));
+            Assert.Equal("by object", r.Output[1].P("Prompt"));
+        }
+    }
+}

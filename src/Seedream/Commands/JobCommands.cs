@@ -14,6 +14,7 @@ namespace Seedream.Commands
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("request_id", "Id")]
         [ArgumentCompleter(typeof(RequestIdCompleter))]
+        [RequestIdTransformation]
         public string RequestId { get; set; } = string.Empty;
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -188,7 +189,7 @@ namespace Seedream.Commands
                 if (status != null && !status.IsCompleted)
                     throw new JobNotCompletedException(job.RequestId, status.Status);
                 if (status != null && status.IsFailed) await JobOutcome.ThrowFailureAsync(client, job, status, ct).ConfigureAwait(false);
-                var raw = await client.GetResultAsync(job, ct).ConfigureAwait(false);
+                var raw = await client.GetResultAsync(job, status?.IsSucceeded == true, ct).ConfigureAwait(false);
                 var result = EditResultParser.Parse(raw.Json, job.RequestId, job.Endpoint.Full, prompt);
                 result.InferenceTime = status?.InferenceTime;
                 return result;

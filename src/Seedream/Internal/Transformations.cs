@@ -30,6 +30,23 @@ namespace Seedream.Commands.Internal
         }
     }
 
+    /// <summary>
+    /// Lets -RequestId take a job object itself (Seedream.Job, Seedream.JobStatus, an EditResult or
+    /// any object with a RequestId / request_id property): its id is used, not its ToString().
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    internal sealed class RequestIdTransformationAttribute : ArgumentTransformationAttribute
+    {
+        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+        {
+            var value = inputData is PSObject p ? p.BaseObject : inputData;
+            if (value == null || value is string || value is Guid) return inputData;
+            var wrapped = PSObject.AsPSObject(value);
+            var id = wrapped.Properties["RequestId"]?.Value ?? wrapped.Properties["request_id"]?.Value;
+            return id ?? inputData;
+        }
+    }
+
     /// <summary>Accepts a SecureString, or plain text (converted at once, e.g. from an automation variable).</summary>
     [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
     internal sealed class SecureStringTransformationAttribute : ArgumentTransformationAttribute
