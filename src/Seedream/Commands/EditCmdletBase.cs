@@ -13,7 +13,7 @@ namespace Seedream.Commands
     /// by property name too (with the API's snake_case names as aliases), so CSV rows and objects
     /// pipe straight in.
     /// </summary>
-    public abstract class EditCmdletBase : SeedreamCmdlet
+    public abstract class EditCmdletBase : ConcurrentCmdletBase
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [AllowEmptyString]

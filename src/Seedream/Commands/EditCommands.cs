@@ -37,18 +37,6 @@ namespace Seedream.Commands
         [Parameter]
         public string? OutFolder { get; set; }
 
-        /// <summary>How many pipeline records are submitted, awaited and fetched at once.</summary>
-        [Parameter]
-        [ValidateRange(1, 64)]
-        public int ThrottleLimit { get; set; } = 4;
-
-        /// <summary>Emit results in input order (by default they are emitted as they complete).</summary>
-        [Parameter]
-        public SwitchParameter Ordered { get; set; }
-
-        protected override int Throttle => ThrottleLimit;
-        protected override bool KeepInputOrder => Ordered.IsPresent;
-
         protected override void ProcessRecord()
         {
             Drive(Throttle);
@@ -153,7 +141,8 @@ namespace Seedream.Commands
                 OnUpdate = onUpdate,
             }, ct).ConfigureAwait(false);
             if (status.IsFailed) await JobOutcome.ThrowFailureAsync(client, jobRef, status, ct).ConfigureAwait(false);
-            var raw = await client.GetResultAsync(jobRef, ct).ConfigureAwait(false);
+            // The status said it succeeded: a 500 on the result is passing, so it may be retried.
+            var raw = await client.GetResultAsync(jobRef, succeeded: true, ct).ConfigureAwait(false);
             var result = EditResultParser.Parse(raw.Json, job.RequestId, edit.Endpoint.Full, edit.Request.Prompt);
             result.InferenceTime = status.InferenceTime;
             result.Duration = clock.Elapsed;
@@ -174,18 +163,6 @@ namespace Seedream.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("fal_webhook")]
         public string? WebhookUrl { get; set; }
-
-        /// <summary>How many submissions (with their uploads) run at once.</summary>
-        [Parameter]
-        [ValidateRange(1, 64)]
-        public int ThrottleLimit { get; set; } = 4;
-
-        /// <summary>Emit jobs in input order (by default as each submission is accepted).</summary>
-        [Parameter]
-        public SwitchParameter Ordered { get; set; }
-
-        protected override int Throttle => ThrottleLimit;
-        protected override bool KeepInputOrder => Ordered.IsPresent;
 
         protected override void ProcessRecord()
         {

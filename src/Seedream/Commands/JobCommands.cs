@@ -9,7 +9,7 @@ namespace Seedream.Commands
     /// Parameters that identify a queued request. They bind by property name, so Seedream.Job and
     /// Seedream.JobStatus objects (and raw fal responses with request_id) pipe between the job cmdlets.
     /// </summary>
-    public abstract class JobCmdletBase : SeedreamCmdlet
+    public abstract class JobCmdletBase : ConcurrentCmdletBase
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("request_id", "Id")]
@@ -32,18 +32,6 @@ namespace Seedream.Commands
         [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
         [Alias("cancel_url")]
         public string? CancelUrl { get; set; }
-
-        /// <summary>How many piped requests are handled at once.</summary>
-        [Parameter]
-        [ValidateRange(1, 64)]
-        public int ThrottleLimit { get; set; } = 4;
-
-        /// <summary>Emit in input order (by default each request's answer is emitted as it comes).</summary>
-        [Parameter]
-        public SwitchParameter Ordered { get; set; }
-
-        protected override int Throttle => ThrottleLimit;
-        protected override bool KeepInputOrder => Ordered.IsPresent;
 
         /// <summary>Carried through from a Seedream.Job so results name their prompt.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]

@@ -211,6 +211,25 @@ namespace Seedream.Commands
     }
 
     /// <summary>
+    /// A cmdlet whose pipeline records are worked on concurrently: -ThrottleLimit of them at once,
+    /// results emitted as they complete unless -Ordered.
+    /// </summary>
+    public abstract class ConcurrentCmdletBase : SeedreamCmdlet
+    {
+        /// <summary>How many pipeline records are worked on at once.</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = 4;
+
+        /// <summary>Emit in input order (by default each record's result is emitted as it completes).</summary>
+        [Parameter]
+        public SwitchParameter Ordered { get; set; }
+
+        protected override int Throttle => ThrottleLimit;
+        protected override bool KeepInputOrder => Ordered.IsPresent;
+    }
+
+    /// <summary>
     /// The client's log sink: forwards to whichever cmdlet is running the current async flow, so
     /// one shared client writes each line to the right command's Verbose stream.
     /// </summary>
