@@ -23,13 +23,39 @@ public sealed class EmulatorOptions
     /// <summary>Interval of <c>: ping</c> keep-alive comments on status streams, in milliseconds.</summary>
     public int PingMs { get; set; } = 1000;
 
+    /// <summary>Webhook deliveries retried after the first attempt fails (fal retries 10 times over 2 h).</summary>
+    public int WebhookRetries { get; set; } = 3;
+
+    /// <summary>Delay before the first webhook retry, in milliseconds; doubles per retry.</summary>
+    public int WebhookRetryMs { get; set; } = 500;
+
+    /// <summary>Share of requests (0..1) that get a fault; 0 turns fault injection off. See <see cref="FaultInjector"/>.</summary>
+    public double FaultRate { get; set; }
+
+    /// <summary>Which faults may be injected; null means every kind.</summary>
+    public IReadOnlyCollection<FaultKind>? FaultKinds { get; set; }
+
+    /// <summary>Seed of the fault draws: the same seed gives every route the same sequence of faults.</summary>
+    public int? FaultSeed { get; set; }
+
+    /// <summary>How long a <c>slow</c> fault holds back the answer, in milliseconds.</summary>
+    public int FaultSlowMs { get; set; } = 3000;
+
     public const string Usage =
         "Usage: Seedream.Emulator [--urls http://127.0.0.1:PORT] [--processing-ms N] [--runners N] [--require-key KEY] [--ping-ms N]\n" +
+        "                         [--webhook-retries N] [--webhook-retry-ms N]\n" +
+        "                         [--fault-rate R] [--fault-kinds LIST] [--fault-seed N] [--fault-slow-ms N]\n" +
         "  --urls URL[;URL]   loopback http URL(s) to listen on (default http://127.0.0.1:0 = free port)\n" +
         "  --processing-ms N  simulated model time per job in ms, 0..3600000 (default 1500)\n" +
         "  --runners N        concurrent runners, 1..256 (default 2)\n" +
         "  --require-key KEY  answer 401 unless proxy requests carry 'Authorization: Key KEY'\n" +
-        "  --ping-ms N        SSE keep-alive interval in ms, 10..600000 (default 1000)";
+        "  --ping-ms N        SSE keep-alive interval in ms, 10..600000 (default 1000)\n" +
+        "  --webhook-retries N   retries of a failed webhook delivery, 0..20 (default 3)\n" +
+        "  --webhook-retry-ms N  first webhook retry delay in ms, doubling per retry, 0..600000 (default 500)\n" +
+        "  --fault-rate R     share of requests that get a fault, 0..1 (default 0 = off)\n" +
+        "  --fault-kinds LIST comma list of 429,500,502,503,504,reset,slow,truncated,badjson,sse-drop,upload-fail (default all)\n" +
+        "  --fault-seed N     seed of the fault draws, for repeatable runs (default: random)\n" +
+        "  --fault-slow-ms N  delay of a 'slow' answer in ms, 0..600000 (default 3000)";
 
     /// <summary>Reads <c>--name value</c> or <c>--name=value</c> options.</summary>
     /// <exception cref="ArgumentException">Unknown option, missing or bad value (the message says which).</exception>
@@ -75,6 +101,24 @@ public sealed class EmulatorOptions
                 case "--ping-ms":
                     options.PingMs = ParseInt(name, TakeValue(), 10, 600_000);
                     break;
+                case "--webhook-retries":
+                    options.WebhookRetries = ParseInt(name, TakeValue(), 0, 20);
+                    break;
+                case "--webhook-retry-ms":
+                    options.WebhookRetryMs = ParseInt(name, TakeValue(), 0, 600_000);
+                    break;
+                case "--fault-rate":
+                    options.FaultRate = FaultOptions.ParseRate(TakeValue());
+                    break;
+                case "--fault-kinds":
+                    options.FaultKinds = FaultOptions.ParseKinds(TakeValue());
+                    break;
+                case "--fault-seed":
+                    options.FaultSeed = ParseInt(name, TakeValue(), int.MinValue, int.MaxValue);
+                    break;
+                case "--fault-slow-ms":
+                    options.FaultSlowMs = ParseInt(name, TakeValue(), 0, 600_000);
+                    break;
                 case "--require-key":
                     options.RequireKey = TakeValue();
                     break;
@@ -94,8 +138,11 @@ public sealed class EmulatorOptions
         CheckRange("--processing-ms", ProcessingMs, 0, 3_600_000);
         CheckRange("--runners", Runners, 1, 256);
         CheckRange("--ping-ms", PingMs, 10, 600_000);
+        CheckRange("--webhook-retries", WebhookRetries, 0, 20);
+        CheckRange("--webhook-retry-ms", WebhookRetryMs, 0, 600_000);
         if (RequireKey is not null && (RequireKey.Length == 0 || RequireKey.Trim() != RequireKey || RequireKey.Contains(' ')))
             throw new ArgumentException("Option --require-key needs a non-empty key without spaces.");
+        FaultOptions.Validate(this);
         _ = GetListenEndPoints();
     }
 

@@ -41,14 +41,30 @@ public sealed class EmulatorStats
     public int DirectRequestsWithAuthorization { get; set; }
     /// <summary>Proxy requests answered 401.</summary>
     public int Unauthorized { get; set; }
+    /// <summary>Webhooks answered 2xx (one per job, however many attempts it took).</summary>
+    public int WebhooksDelivered { get; set; }
+    /// <summary>Webhook POSTs sent, retries included.</summary>
+    public int WebhookAttempts { get; set; }
+    /// <summary>Webhooks given up after the last retry.</summary>
+    public int WebhooksFailed { get; set; }
+    /// <summary>Webhooks not sent because the URL is not on loopback (the emulator contacts nothing else).</summary>
+    public int WebhooksSkipped { get; set; }
     /// <summary>Requests per route name (submit, status, stream, result, cancel, run, storage.*, file, tokens, ...).</summary>
     public Dictionary<string, long> RequestsByRoute { get; set; } = new();
+    /// <summary>Faults injected (--fault-rate): total, by kind, by route.</summary>
+    public FaultStats FaultsInjected { get; set; } = new();
+    /// <summary>Request bodies (submit and run) that created more than one job: an edit billed twice. Must stay 0.</summary>
+    public int DuplicateJobs { get; set; }
+    /// <summary>For those bodies only: SHA-256 prefix of the body → jobs it created.</summary>
+    public Dictionary<string, int> DuplicateBodies { get; set; } = new();
 }
 
 /// <summary>Thread-safe counters behind <see cref="EmulatorStats"/>.</summary>
 internal sealed class StatsCollector
 {
     private readonly ConcurrentDictionary<string, long> _routes = new();
+    public readonly FaultCounters Faults = new();
+    public readonly JobBodyLedger JobBodies = new();
     public int Submitted;
     public int Completed;
     public int Failed;
@@ -61,6 +77,10 @@ internal sealed class StatsCollector
     public int UploadsWithLifecycle;
     public int DirectRequestsWithAuthorization;
     public int Unauthorized;
+    public int WebhooksDelivered;
+    public int WebhookAttempts;
+    public int WebhooksFailed;
+    public int WebhooksSkipped;
 
     public void Route(string name) => _routes.AddOrUpdate(name, 1, static (_, n) => n + 1);
 
@@ -94,6 +114,13 @@ internal sealed class StatsCollector
         UploadsWithLifecycle = Volatile.Read(ref UploadsWithLifecycle),
         DirectRequestsWithAuthorization = Volatile.Read(ref DirectRequestsWithAuthorization),
         Unauthorized = Volatile.Read(ref Unauthorized),
+        WebhooksDelivered = Volatile.Read(ref WebhooksDelivered),
+        WebhookAttempts = Volatile.Read(ref WebhookAttempts),
+        WebhooksFailed = Volatile.Read(ref WebhooksFailed),
+        WebhooksSkipped = Volatile.Read(ref WebhooksSkipped),
         RequestsByRoute = _routes.OrderBy(p => p.Key, System.StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value),
+        FaultsInjected = Faults.Snapshot(),
+        DuplicateJobs = JobBodies.DuplicateCount,
+        DuplicateBodies = JobBodies.Duplicates(),
     };
 }

@@ -30,6 +30,9 @@ public sealed class FalEmulator : IAsyncDisposable
     private readonly HttpClient _http;
     private readonly JobQueue _queue;
     private readonly StorageService _storage;
+    private readonly FaultInjector _faults;
+    private readonly WebhookSigner _signer = new();
+    private readonly WebhookDispatcher _webhooks;
     private WebApplication? _app;
     private int _disposed;
 
@@ -44,9 +47,11 @@ public sealed class FalEmulator : IAsyncDisposable
             ConnectTimeout = TimeSpan.FromSeconds(3),
         })
         { Timeout = TimeSpan.FromSeconds(10) };
+        _webhooks = new WebhookDispatcher(_signer, options, _stats);
         var model = new SeedreamModel(_store, _http, options.ProcessingMs);
         _queue = new JobQueue(options.Runners, model.ExecuteAsync, _stats, OnJobCompleted);
         _storage = new StorageService(_store, _stats);
+        _faults = new FaultInjector(options, _stats.Faults, _shutdown.Token);
     }
 
     public EmulatorOptions Options { get; }
@@ -56,6 +61,15 @@ public sealed class FalEmulator : IAsyncDisposable
 
     /// <summary>The fal server-proxy endpoint: <see cref="BaseUrl"/> + <c>api/fal/proxy</c>.</summary>
     public Uri ProxyUrl { get; private set; } = null!;
+
+    /// <summary>Where the webhook signing keys are published: <see cref="BaseUrl"/> + <c>.well-known/jwks.json</c>.</summary>
+    public Uri JwksUrl { get; private set; } = null!;
+
+    /// <summary>The user id every webhook is signed with (<c>X-Fal-Webhook-User-Id</c>).</summary>
+    public static string WebhookUserId => WebhookDispatcher.UserId;
+
+    /// <summary>The 32-byte ED25519 public key of this instance's webhook signatures (also in the JWKS).</summary>
+    public ReadOnlyMemory<byte> WebhookPublicKey => _signer.PublicKey;
 
     /// <summary>Temp directory holding uploads and outputs; deleted on dispose.</summary>
     public string StorageDirectory => _store.Root;
@@ -121,12 +135,13 @@ public sealed class FalEmulator : IAsyncDisposable
             ?? throw new InvalidOperationException("Kestrel reported no bound address.");
         BaseUrl = new Uri(address.TrimEnd('/') + "/");
         ProxyUrl = new Uri(BaseUrl, "api/fal/proxy");
+        JwksUrl = new Uri(BaseUrl, ".well-known/jwks.json");
         _store.BaseUrl = BaseUrl;
     }
 
     private void MapRoutes(WebApplication app)
     {
-        var proxy = new ProxyHandler(Options, _queue, _storage, _store, _stats, _shutdown.Token);
+        var proxy = new ProxyHandler(Options, _queue, _storage, _store, _stats, _faults, _shutdown.Token);
         app.Map("/api/fal/proxy", proxy.HandleAsync);
 
         app.MapMethods("/files/{id}/{fileName}", ["GET", "HEAD"], ctx =>
@@ -137,6 +152,14 @@ public sealed class FalEmulator : IAsyncDisposable
             Direct(ctx, "storage.part", () => _storage.PutPartAsync(ctx, Route(ctx, "uploadId"), Route(ctx, "part"))));
         app.MapPost("/uploads/{uploadId}/complete", ctx =>
             Direct(ctx, "storage.complete", () => _storage.CompleteDirectAsync(ctx, Route(ctx, "uploadId"))));
+
+        // Public like fal's (no key): receivers fetch it to check webhook signatures.
+        app.MapGet("/.well-known/jwks.json", ctx =>
+        {
+            _stats.Route("jwks");
+            ctx.Response.Headers.CacheControl = "public, max-age=3600";
+            return FalHttp.WriteJsonAsync(ctx, 200, _signer.Jwks());
+        });
 
         app.MapGet("/_emulator/stats", ctx =>
             FalHttp.WriteJsonBytesAsync(ctx, 200, JsonSerializer.SerializeToUtf8Bytes(GetStats(), FalHttp.JsonOptions)));
@@ -160,25 +183,23 @@ public sealed class FalEmulator : IAsyncDisposable
         _stats.Route(route);
         if (ctx.Request.Headers.ContainsKey("Authorization"))
             StatsCollector.Increment(ref _stats.DirectRequestsWithAuthorization);
-        return handler();
+        return _faults.RunAsync(ctx, route, handler); // upload PUTs get faults too (--fault-rate)
     }
 
     private static string Route(HttpContext ctx, string name) => ctx.GetRouteValue(name)?.ToString() ?? "";
 
     /// <summary>
-    /// Called once per job (queue or sync) right after it reaches COMPLETED, outside all locks.
-    /// Webhook delivery belongs here: <c>job.WebhookUrl</c> is the <c>fal_webhook</c> target and
-    /// <c>job.Outcome</c> holds the status code and body for the OK/ERROR payload. Not delivered yet.
+    /// Called once per job (queue or sync) right after it reaches COMPLETED, outside all locks:
+    /// queue jobs submitted with <c>fal_webhook</c> get their signed webhook POST (in the background).
     /// </summary>
-    private void OnJobCompleted(FalJob job)
-    {
-        _ = job;
-    }
+    private void OnJobCompleted(FalJob job) => _webhooks.Dispatch(job);
 
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _shutdown.Cancel(); // ends status streams
+        // Webhooks first: jobs the queue fails while shutting down must not start new deliveries.
+        await _webhooks.DisposeAsync().ConfigureAwait(false);
         await _queue.DisposeAsync().ConfigureAwait(false);
         if (_app is not null)
         {

@@ -89,6 +89,8 @@ internal sealed class FalJob
     public JobPriority Priority { get; init; }
     public double? StartTimeoutSeconds { get; init; }
     public string? WebhookUrl { get; init; }
+    /// <summary>Delivery progress of the <c>fal_webhook</c> POST (meaningful only when <see cref="WebhookUrl"/> is set).</summary>
+    public WebhookDelivery Webhook { get; } = new();
     public string? ObjectLifecyclePreference { get; init; }
     public DateTimeOffset SubmittedAt { get; init; } = DateTimeOffset.UtcNow;
 

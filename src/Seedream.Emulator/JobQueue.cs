@@ -198,6 +198,7 @@ internal sealed class JobQueue : IAsyncDisposable
                 ["priority"] = job.Priority == JobPriority.Low ? "low" : "normal",
                 ["startTimeoutSeconds"] = job.StartTimeoutSeconds,
                 ["webhookUrl"] = job.WebhookUrl,
+                ["webhook"] = job.WebhookUrl is null ? null : job.Webhook.ToJson(),
                 ["objectLifecyclePreference"] = job.ObjectLifecyclePreference,
                 ["cancelRequested"] = job.CancelRequested,
                 ["submittedAt"] = FalHttp.Iso(job.SubmittedAt),

@@ -33,9 +33,11 @@ internal sealed class ProxyHandler
     private readonly StatsCollector _stats;
     private readonly CancellationToken _shutdown;
     private readonly byte[]? _expectedAuth;
+    private readonly FaultInjector _faults;
 
-    public ProxyHandler(EmulatorOptions options, JobQueue queue, StorageService storage, FileStore store, StatsCollector stats, CancellationToken shutdown)
+    public ProxyHandler(EmulatorOptions options, JobQueue queue, StorageService storage, FileStore store, StatsCollector stats, FaultInjector faults, CancellationToken shutdown)
     {
+        _faults = faults;
         _options = options;
         _queue = queue;
         _storage = storage;
@@ -117,19 +119,19 @@ internal sealed class ProxyHandler
             {
                 case "" when HttpMethods.IsGet(method):
                     _stats.Route("result");
-                    await ResultAsync(ctx, id).ConfigureAwait(false);
+                    await _faults.RunAsync(ctx, "result", () => ResultAsync(ctx, id)).ConfigureAwait(false);
                     return;
                 case "status" when HttpMethods.IsGet(method):
                     _stats.Route("status");
-                    await StatusAsync(ctx, id, logs).ConfigureAwait(false);
+                    await _faults.RunAsync(ctx, "status", () => StatusAsync(ctx, id, logs)).ConfigureAwait(false);
                     return;
                 case "status/stream" when HttpMethods.IsGet(method):
                     _stats.Route("stream");
-                    await StreamAsync(ctx, id, logs).ConfigureAwait(false);
+                    await _faults.RunAsync(ctx, "stream", () => StreamAsync(ctx, id, logs)).ConfigureAwait(false);
                     return;
                 case "cancel" when HttpMethods.IsPut(method):
                     _stats.Route("cancel");
-                    await CancelAsync(ctx, id).ConfigureAwait(false);
+                    await _faults.RunAsync(ctx, "cancel", () => CancelAsync(ctx, id)).ConfigureAwait(false);
                     return;
                 case "" or "status" or "status/stream" or "cancel":
                     _stats.Route("proxy.method_not_allowed");
@@ -150,7 +152,7 @@ internal sealed class ProxyHandler
         }
 
         _stats.Route("submit");
-        await SubmitAsync(ctx, target, segments, query).ConfigureAwait(false);
+        await _faults.RunAsync(ctx, "submit", () => SubmitAsync(ctx, target, segments, query)).ConfigureAwait(false);
     }
 
     private static bool ParseLogs(System.Collections.Generic.Dictionary<string, StringValues> query) =>
@@ -172,6 +174,7 @@ internal sealed class ProxyHandler
             ObjectLifecyclePreference = HeaderOrNull(ctx, "x-fal-object-lifecycle-preference"),
         };
         var position = _queue.Enqueue(job);
+        _stats.JobBodies.Record(body);
         ctx.Response.Headers[FalHttp.RequestIdHeader] = id;
         await FalHttp.WriteJsonAsync(ctx, 200, new JsonObject
         {
@@ -382,6 +385,11 @@ internal sealed class ProxyHandler
         }
 
         _stats.Route("run");
+        await _faults.RunAsync(ctx, "run", () => RunCoreAsync(ctx, segments)).ConfigureAwait(false);
+    }
+
+    private async Task RunCoreAsync(HttpContext ctx, string[] segments)
+    {
         var prepared = await PrepareJobAsync(ctx, segments).ConfigureAwait(false);
         if (prepared is null) return;
         var (endpoint, body, priority, timeout) = prepared.Value;
@@ -394,6 +402,7 @@ internal sealed class ProxyHandler
         };
         ctx.Response.Headers[FalHttp.RequestIdHeader] = id;
         _queue.Enqueue(job);
+        _stats.JobBodies.Record(body);
         try
         {
             await job.Finished.Task.WaitAsync(ctx.RequestAborted).ConfigureAwait(false);
@@ -417,20 +426,20 @@ internal sealed class ProxyHandler
         {
             case "storage/upload/initiate" when isPost:
                 _stats.Route("storage.initiate");
-                await _storage.InitiateAsync(ctx, multipart: false).ConfigureAwait(false);
+                await _faults.RunAsync(ctx, "storage.initiate", () => _storage.InitiateAsync(ctx, multipart: false)).ConfigureAwait(false);
                 return;
             case "storage/upload/initiate-multipart" when isPost:
                 _stats.Route("storage.initiate-multipart");
-                await _storage.InitiateAsync(ctx, multipart: true).ConfigureAwait(false);
+                await _faults.RunAsync(ctx, "storage.initiate-multipart", () => _storage.InitiateAsync(ctx, multipart: true)).ConfigureAwait(false);
                 return;
             case "storage/upload/complete-multipart" when isPost:
                 _stats.Route("storage.complete");
-                await _storage.CompleteViaRestAsync(ctx).ConfigureAwait(false);
+                await _faults.RunAsync(ctx, "storage.complete", () => _storage.CompleteViaRestAsync(ctx)).ConfigureAwait(false);
                 return;
             case "tokens" when isPost:
                 // The JS client expects a bare JSON string (it unwraps {"detail": token} from old proxies).
                 _stats.Route("tokens");
-                await FalHttp.WriteJsonAsync(ctx, 200, JsonValue.Create("emulator-token-" + FileStore.NewId())!).ConfigureAwait(false);
+                await _faults.RunAsync(ctx, "tokens", () => FalHttp.WriteJsonAsync(ctx, 200, JsonValue.Create("emulator-token-" + FileStore.NewId())!)).ConfigureAwait(false);
                 return;
             default:
                 _stats.Route("proxy.not_found");

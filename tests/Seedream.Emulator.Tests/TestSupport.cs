@@ -44,6 +44,10 @@ internal sealed class Harness : IAsyncDisposable
         return new Harness(emulator) { Key = requireKey };
     }
 
+    /// <summary>For options the short form does not cover (webhook retries, ...).</summary>
+    public static async Task<Harness> StartAsync(EmulatorOptions options) =>
+        new Harness(await FalEmulator.StartAsync(options)) { Key = options.RequireKey };
+
     public HttpRequestMessage ProxyRequest(HttpMethod method, string targetUrl, string? jsonBody = null)
     {
         var request = new HttpRequestMessage(method, Emulator.ProxyUrl);

@@ -6,24 +6,23 @@ using System.Reflection;
 namespace Seedream.Commands.Internal
 {
     /// <summary>
-    /// On Windows PowerShell 5.1 (.NET Framework) there are no binding redirects for modules, and
-    /// System.Text.Json's own dependencies ask for versions that disagree with each other. The
-    /// resolver loads them from the module's dependencies/ folder by simple name. PowerShell 7 has
-    /// all of them in the runtime already, so there the resolver finds nothing to do.
+    /// Finds the module's third-party assemblies in its dependencies/ folder, which no runtime probes
+    /// on its own. On Windows PowerShell 5.1 (.NET Framework) there are no binding redirects for
+    /// modules, and System.Text.Json's own dependencies ask for versions that disagree with each
+    /// other, so every name found there is served. On PowerShell 7 (.NET 8+) the runtime ships the
+    /// System.* / Microsoft.* packages itself and its copies must win, so only the other libraries
+    /// (BouncyCastle.Cryptography, used for webhook signatures) are served from the folder.
     /// </summary>
     public sealed class ModuleInit : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
         private static readonly string DependencyDir =
             Path.Combine(Path.GetDirectoryName(typeof(ModuleInit).Assembly.Location) ?? ".", "dependencies");
 
-        public void OnImport()
-        {
-            if (IsNetFramework) AppDomain.CurrentDomain.AssemblyResolve += Resolve;
-        }
+        public void OnImport() => AppDomain.CurrentDomain.AssemblyResolve += Resolve;
 
         public void OnRemove(PSModuleInfo psModuleInfo)
         {
-            if (IsNetFramework) AppDomain.CurrentDomain.AssemblyResolve -= Resolve;
+            AppDomain.CurrentDomain.AssemblyResolve -= Resolve;
             Session.SessionStore.DisposeAll();
         }
 
@@ -32,10 +31,28 @@ namespace Seedream.Commands.Internal
 
         private static Assembly? Resolve(object? sender, ResolveEventArgs args)
         {
-            var name = new AssemblyName(args.Name).Name;
+            var requested = new AssemblyName(args.Name);
+            var name = requested.Name;
             if (name == null) return null;
+            if (!IsNetFramework && IsPlatformName(name)) return null;
+
+            // Another module may have loaded the same library already: share it rather than load a second copy.
+            foreach (var loaded in AppDomain.CurrentDomain.GetAssemblies())
+            {
+                var loadedName = loaded.GetName();
+                if (string.Equals(loadedName.Name, name, StringComparison.OrdinalIgnoreCase)
+                    && (requested.Version == null || loadedName.Version >= requested.Version))
+                    return loaded;
+            }
+
             var path = Path.Combine(DependencyDir, name + ".dll");
             return System.IO.File.Exists(path) ? Assembly.LoadFrom(path) : null;
         }
+
+        private static bool IsPlatformName(string name) =>
+            name.StartsWith("System.", StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("Microsoft.", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(name, "netstandard", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(name, "mscorlib", StringComparison.OrdinalIgnoreCase);
     }
 }
