@@ -90,6 +90,12 @@ namespace Seedream.Protocol
                                     failure = new FalApiException(FalErrorKind.Connection, $"{what}: the response broke off: {InnermostMessage(ex)}", ex) { RequestId = requestId ?? HeaderValue(resp, "x-fal-request-id") };
                                     retry = RetryPolicy.ShouldRetry(op, beforeSend: false);
                                 }
+                                catch (FalApiException ex) when (ex.Kind == FalErrorKind.Protocol && ex.InnerException is JsonException && !ct.IsCancellationRequested && RetryPolicy.ShouldRetryGarbledAnswer(op))
+                                {
+                                    // A garbled answer to a call that creates nothing is as transient as a broken one.
+                                    failure = ex;
+                                    retry = true;
+                                }
                             }
                             else
                             {
@@ -208,7 +214,7 @@ namespace Seedream.Protocol
             }
             catch (JsonException ex)
             {
-                throw Protocol("The response is not valid JSON: " + ex.Message, resp, body, requestId);
+                throw Protocol("The response is not valid JSON: " + ex.Message, resp, body, requestId, ex);
             }
         }
 
@@ -256,12 +262,13 @@ namespace Seedream.Protocol
             return s;
         }
 
-        private FalApiException Protocol(string message, HttpResponseMessage? resp, string? body, string? requestId) =>
-            new FalApiException(FalErrorKind.Protocol, message)
+        // Server text is redacted like error bodies: a hostile proxy could echo the key back.
+        private FalApiException Protocol(string message, HttpResponseMessage? resp, string? body, string? requestId, Exception? inner = null) =>
+            new FalApiException(FalErrorKind.Protocol, Options.Credentials?.Redact(message) ?? message, inner)
             {
                 StatusCode = resp?.StatusCode,
                 RequestId = requestId ?? (resp == null ? null : HeaderValue(resp, "x-fal-request-id")),
-                ResponseBody = body == null ? null : Truncate(body, 4096),
+                ResponseBody = body == null ? null : Options.Credentials?.Redact(Truncate(body, 4096)) ?? Truncate(body, 4096),
             };
 
         /// <summary>Turns a non-success response into an exception carrying both fal error formats.</summary>

@@ -96,8 +96,22 @@ namespace Seedream.Protocol
                 code => code >= 200 && code < 300,
                 async (resp, token) =>
                 {
-                    var body = await ReadBodyAsync(resp, token).ConfigureAwait(false);
-                    using var doc = ParseJson(body, resp, null);
+                    string body;
+                    JsonDocument parsed;
+                    try
+                    {
+                        body = await ReadBodyAsync(resp, token).ConfigureAwait(false);
+                        parsed = ParseJson(body, resp, null);
+                    }
+                    catch (Exception ex) when ((ex is IOException || ex is HttpRequestException || ex is OperationCanceledException || ex is FalApiException)
+                        && RecoverSubmittedJob(resp, endpoint, options, submittedAt) is Job recovered)
+                    {
+                        // The job exists (2xx with its id in the headers) even though the body broke
+                        // off or is garbled: follow it by id rather than report an error and orphan it.
+                        Log(true, $"The answer to the submit broke off ({ex.Message}), but its headers name request {recovered.RequestId}: following it.");
+                        return recovered;
+                    }
+                    using var doc = parsed;
                     var root = doc.RootElement;
                     var id = PlainJson.GetString(root, "request_id") ?? HeaderValue(resp, "x-fal-request-id");
                     if (string.IsNullOrEmpty(id))
@@ -119,6 +133,13 @@ namespace Seedream.Protocol
                     return job;
                 },
                 null, cancellationToken);
+        }
+
+        private static Job? RecoverSubmittedJob(HttpResponseMessage resp, EndpointId endpoint, SubmitOptions options, DateTimeOffset submittedAt)
+        {
+            var id = HeaderValue(resp, "x-fal-request-id");
+            if (id == null || !JobRef.IsValidRequestId(id)) return null;
+            return new Job { RequestId = id, Endpoint = endpoint.Full, Status = JobStatus.InQueue, SubmittedAt = submittedAt, WebhookUrl = options.WebhookUrl };
         }
 
         /// <summary>Reads the status once (<c>logs=1</c> when <paramref name="logs"/>).</summary>
@@ -182,7 +203,10 @@ namespace Seedream.Protocol
                     foreach (var ev in events)
                     {
                         if (ev.Data.Length == 0) continue;
-                        var status = ParseStatus(ev.Data, resp, job);
+                        JobStatus status;
+                        // A garbled event breaks this stream, not the wait: reconnect like after a drop.
+                        try { status = ParseStatus(ev.Data, resp, job); }
+                        catch (FalApiException ex) when (ex.Kind == FalErrorKind.Protocol) { throw new FalStreamException("The status stream sent an unusable event: " + ex.Message, unavailable: false, ex); }
                         status.Logs = AccumulateLogs(logs, status.Logs);
                         onUpdate?.Invoke(status);
                         if (status.IsCompleted) return status;
@@ -308,14 +332,23 @@ namespace Seedream.Protocol
         }
 
         /// <summary>Fetches the result body of a completed request.</summary>
-        public Task<FalResult> GetResultAsync(JobRef job, CancellationToken cancellationToken)
+        public Task<FalResult> GetResultAsync(JobRef job, CancellationToken cancellationToken) => GetResultAsync(job, false, cancellationToken);
+
+        /// <summary>
+        /// Fetches the result body of a completed request. <paramref name="succeeded"/>: its status
+        /// said COMPLETED without an error, so a 500 answer is a passing infrastructure fault and is
+        /// retried (otherwise it may be the request's own error, replayed).
+        /// </summary>
+        public Task<FalResult> GetResultAsync(JobRef job, bool succeeded, CancellationToken cancellationToken)
         {
             var url = ResponseUri(job);
-            return ExecuteAsync(FalOperation.Result, () => NewApiRequest(HttpMethod.Get, url),
+            return ExecuteAsync(succeeded ? FalOperation.CompletedResult : FalOperation.Result, () => NewApiRequest(HttpMethod.Get, url),
                 code => code == 200,
                 async (resp, token) =>
                 {
                     var body = await ReadBodyAsync(resp, token).ConfigureAwait(false);
+                    // Checked here so that a garbled answer is retried like a broken one.
+                    ParseJson(body, resp, job.RequestId).Dispose();
                     return new FalResult(body, HeaderValue(resp, "x-fal-request-id") ?? job.RequestId, (int)resp.StatusCode);
                 },
                 job.RequestId, cancellationToken);

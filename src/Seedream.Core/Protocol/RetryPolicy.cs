@@ -18,6 +18,12 @@ namespace Seedream.Protocol
         StorageUpload,
         StorageComplete,
         Download,
+        /// <summary>
+        /// The result of a request whose status said COMPLETED without an error: its answer must be
+        /// 200, so a 500 can only be the infrastructure's (a failed request's result replays its own
+        /// error, 500 included, which is why <see cref="Result"/> does not retry 500).
+        /// </summary>
+        CompletedResult,
     }
 
     /// <summary>
@@ -30,7 +36,9 @@ namespace Seedream.Protocol
     /// the synchronous run) are retried only when the failure proves nothing was created: the
     /// connection was refused or never made, or the server answered 429 or 503 (rejected before
     /// processing). A reset, a timeout after sending, or a 502/504 could hide a created job, so
-    /// those are reported instead of risking a second, billed request.
+    /// those are reported instead of risking a second, billed request. A 500 is retried where the
+    /// call is idempotent and its answer is not a replay of a job's own failure: status reads,
+    /// cancels, upload initiation and upload PUTs (the same bytes to the same signed URL).
     /// </summary>
     public static class RetryPolicy
     {
@@ -51,7 +59,8 @@ namespace Seedream.Protocol
                 case 504:
                     return true;
                 case 500:
-                    return op == FalOperation.Status || op == FalOperation.StatusStream;
+                    return op == FalOperation.Status || op == FalOperation.StatusStream || op == FalOperation.Cancel
+                        || op == FalOperation.StorageInitiate || op == FalOperation.StorageUpload || op == FalOperation.CompletedResult;
                 case 408:
                     return true;
                 default:
@@ -59,7 +68,14 @@ namespace Seedream.Protocol
             }
         }
 
+        /// <summary>
+        /// Should a 2xx answer whose body is not JSON (garbled, cut by a proxy) be retried? Yes for
+        /// calls that create nothing; the status stream handles its own events.
+        /// </summary>
+        public static bool ShouldRetryGarbledAnswer(FalOperation op) => !CreatesWork(op) && op != FalOperation.StatusStream;
+
         /// <summary>Should a transport failure (no usable response) be retried?</summary>
+        /// <param name="op">The kind of call.</param>
         /// <param name="beforeSend">True when the failure proves the request never reached the server.</param>
         public static bool ShouldRetry(FalOperation op, bool beforeSend) => !CreatesWork(op) || beforeSend;
 

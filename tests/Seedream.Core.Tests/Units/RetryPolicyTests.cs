@@ -39,12 +39,22 @@ public class RetryPolicyTests
     }
 
     [Fact]
-    public void Status_500_is_retried_only_for_status_reads()
+    public void Status_500_is_retried_only_where_it_cannot_be_a_replayed_job_error_or_create_work()
     {
-        Assert.True(RetryPolicy.ShouldRetry(FalOperation.Status, 500, null));
-        Assert.True(RetryPolicy.ShouldRetry(FalOperation.StatusStream, 500, null));
-        foreach (var op in new[] { FalOperation.Result, FalOperation.Cancel, FalOperation.Submit, FalOperation.Run, FalOperation.Download, FalOperation.StorageUpload })
+        foreach (var op in new[] { FalOperation.Status, FalOperation.StatusStream, FalOperation.Cancel, FalOperation.StorageInitiate, FalOperation.StorageUpload, FalOperation.CompletedResult })
+            Assert.True(RetryPolicy.ShouldRetry(op, 500, null), op.ToString());
+        // A result may replay the request's own 500; submit and run may have created the job.
+        foreach (var op in new[] { FalOperation.Result, FalOperation.Submit, FalOperation.Run, FalOperation.Download, FalOperation.StorageComplete })
             Assert.False(RetryPolicy.ShouldRetry(op, 500, null), op.ToString());
+    }
+
+    [Fact]
+    public void Garbled_answers_are_retried_only_for_calls_that_create_nothing()
+    {
+        foreach (var op in ReadOps.Where(o => o != FalOperation.StatusStream).Append(FalOperation.CompletedResult))
+            Assert.True(RetryPolicy.ShouldRetryGarbledAnswer(op), op.ToString());
+        foreach (var op in BillableOps.Append(FalOperation.StatusStream))
+            Assert.False(RetryPolicy.ShouldRetryGarbledAnswer(op), op.ToString());
     }
 
     [Fact]
