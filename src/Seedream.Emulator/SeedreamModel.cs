@@ -116,7 +116,7 @@ internal sealed class SeedreamModel
         var id = FileStore.NewId();
         var path = _store.PathFor(id);
         using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            ImageRenderer.RenderPng(file, images, size, key);
+            ImageRenderer.RenderPngCached(file, images, size, key);
         var length = new FileInfo(path).Length;
         _store.Register(new StoredFile(id, fileName, "image/png", path, length, "output", DateTimeOffset.UtcNow, null, lifecycle));
         created.Add(id);
@@ -126,7 +126,7 @@ internal sealed class SeedreamModel
     private static JsonObject RenderDataUri(List<LoadedImage> images, ImageDimensions size, ulong key, string fileName)
     {
         using var ms = new MemoryStream();
-        ImageRenderer.RenderPng(ms, images, size, key);
+        ImageRenderer.RenderPngCached(ms, images, size, key);
         var url = "data:image/png;base64," + Convert.ToBase64String(ms.GetBuffer(), 0, (int)ms.Length);
         return ImageJson(url, fileName, ms.Length, size);
     }
