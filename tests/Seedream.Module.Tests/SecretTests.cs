@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading.Tasks;
 using Xunit;
 
 namespace Seedream.Module.Tests
@@ -52,6 +53,147 @@ namespace Seedream.Module.Tests
             var text = r.AllText() + "\n" + ps.HostText + "\n" + string.Join("\n", Directory.GetFiles(dir.Path).Select(File.ReadAllText));
             Assert.DoesNotContain(EmulatorFixture.Key, text);
             Assert.DoesNotContain("LEAKCHECK", text);
+        }
+
+        /// <summary>
+        /// One script per exported cmdlet, each with -Verbose -Debug; variables are global so later lines can use
+        /// earlier results. -WarningAction Continue because -Debug makes warnings ask the user, which this host cannot.
+        /// </summary>
+        private static readonly Dictionary<string, string> EveryCmdlet = new Dictionary<string, string>
+        {
+            ["Connect-Seedream"] = "Connect-Seedream -ApiKey $key -ProxyUrl $proxy -RetryDelayMilliseconds 10 -MaxRetryCount 1 -PassThru -Verbose -Debug -WarningAction Continue",
+            ["Get-SeedreamContext"] = "Get-SeedreamContext -Verbose -Debug -WarningAction Continue | ForEach-Object { $_.PSObject.Properties | ForEach-Object { '{0}={1}' -f $_.Name, $_.Value } }",
+            ["Send-SeedreamFile"] = "$global:f = Send-SeedreamFile -LiteralPath $png -Verbose -Debug -WarningAction Continue; $f; $f.Url",
+            ["Invoke-SeedreamEdit"] = "$global:r = Invoke-SeedreamEdit -Prompt 'every cmdlet' -Image $png, $f -OutFolder $out -Verbose -Debug -WarningAction Continue; $r; $r.Images; $r.RawJson",
+            ["Submit-SeedreamJob"] = "$global:j = Submit-SeedreamJob -Prompt 'every cmdlet 2' -Image $img -WebhookUrl 'https://hooks.example.com/seedream?token=t' -Verbose -Debug -WarningAction Continue; $j",
+            ["Get-SeedreamJobStatus"] = "$j | Get-SeedreamJobStatus -Logs -Verbose -Debug -WarningAction Continue",
+            ["Wait-SeedreamJob"] = "$global:s = $j | Wait-SeedreamJob -Verbose -Debug -WarningAction Continue; $s; $s.Logs",
+            ["Receive-SeedreamJob"] = "$global:res = $s | Receive-SeedreamJob -Verbose -Debug -WarningAction Continue; $res",
+            ["Save-SeedreamImage"] = "$res | Save-SeedreamImage -Destination $out -NameTemplate 'saved-{Index}.{ext}' -Verbose -Debug -WarningAction Continue",
+            ["Stop-SeedreamJob"] = "$j | Stop-SeedreamJob -PassThru -Confirm:$false -Verbose -Debug -WarningAction Continue",
+            ["Test-SeedreamWebhookSignature"] = "Test-SeedreamWebhookSignature -Headers @{ 'x-fal-webhook-request-id' = 'x'; 'x-fal-webhook-signature' = 'zz' } -Body '{}' -JwksUrl $jwks -Verbose -Debug -WarningAction Continue",
+            ["Disconnect-Seedream"] = "Disconnect-Seedream -Verbose -Debug -WarningAction Continue",
+        };
+
+        /// <summary>Everything a run left: all six streams, progress, error records with their exceptions, host text.</summary>
+        private static string Everything(PsHost ps, IEnumerable<PsResult> runs, string folder)
+        {
+            var text = string.Join("\n", runs.Select(r => r.AllText() + "\n" + string.Join("\n", r.Errors.Select(e => e.ScriptStackTrace + e.InvocationInfo?.Line + e.CategoryInfo))));
+            var files = Directory.Exists(folder) ? Directory.GetFiles(folder, "*", SearchOption.AllDirectories) : Array.Empty<string>();
+            // Files are searched as bytes read as Latin-1, so binary PNGs are searched too.
+            return text + "\n" + ps.HostText + "\n" + string.Join("\n", files.Select(f => System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f))));
+        }
+
+        private static void AssertNoKey(string text)
+        {
+            Assert.DoesNotContain(EmulatorFixture.Key, text);
+            Assert.DoesNotContain("LEAKCHECK", text);
+            Assert.DoesNotContain(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(EmulatorFixture.Key)), text);
+        }
+
+        [Fact]
+        public void Every_exported_cmdlet_runs_with_Verbose_and_Debug_and_the_key_shows_up_nowhere()
+        {
+            using var dir = new TempDir();
+            var png = TestImages.WritePng(dir.Path, "in.png");
+            var output = Path.Combine(dir.Path, "out");
+            using var ps = new PsHost(_fx.Emulator);
+            var exported = ps.Run("(Get-Command -Module Seedream).Name").Output.Select(o => o.ToString()).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+            // A cmdlet added later without a line here fails this test instead of going unchecked.
+            Assert.Equal(EveryCmdlet.Keys.OrderBy(n => n, StringComparer.Ordinal).ToArray(), exported);
+
+            var vars = new Dictionary<string, object?>
+            {
+                ["key"] = EmulatorFixture.Key, ["proxy"] = _fx.Emulator.ProxyUrl.AbsoluteUri, ["img"] = TestImages.DataUri,
+                ["png"] = png, ["out"] = output, ["jwks"] = _fx.Emulator.JwksUrl.AbsoluteUri,
+            };
+            var runs = EveryCmdlet.Values.Select(script => ps.Run(script, vars)).ToList();
+            // And the failure paths: an unknown endpoint, an image the server cannot load, a wrong key.
+            runs.Add(ps.Run(@"
+                Connect-Seedream -ApiKey $key -ProxyUrl $proxy -RetryDelayMilliseconds 10 -MaxRetryCount 1
+                Invoke-SeedreamEdit -Prompt 'x' -Image $img -Endpoint 'someone/unknown-app' -Verbose -Debug
+                Invoke-SeedreamEdit -Prompt 'bad' -Image 'http://127.0.0.1:9/missing.png' -Verbose -Debug
+                Connect-Seedream -ApiKey ('wrong-' + $key) -ProxyUrl $proxy -Verbose -Debug
+                Get-SeedreamJobStatus -RequestId $j.RequestId -Verbose -Debug
+                $Error | ForEach-Object { $_.ToString(); $_.Exception.ToString(); $_.ErrorDetails.Message; $_.ScriptStackTrace }", vars));
+
+            Assert.All(runs, r => Assert.Null(r.Terminating));
+            var all = runs.SelectMany(r => r.Output).Where(o => o != null).Select(o => o.BaseObject).ToList();
+            Assert.Contains(all, o => o.GetType().FullName == "Seedream.EditResult");
+            Assert.Contains(all, o => o.GetType().Name == "CancelResult");
+            Assert.Contains(all, o => o is FileInfo);
+            Assert.Contains("SeedreamUnauthorized", runs.SelectMany(r => r.ErrorIds));
+            Assert.Contains("SeedreamNotFound", runs.SelectMany(r => r.ErrorIds));
+            Assert.Contains("SeedreamInputRejected", runs.SelectMany(r => r.ErrorIds));
+            Assert.NotEmpty(runs.SelectMany(r => r.Verbose));
+            Assert.NotEmpty(runs.SelectMany(r => r.Progress));
+            Assert.NotEmpty(Directory.GetFiles(output));
+            AssertNoKey(Everything(ps, runs, dir.Path));
+            Assert.Equal(0, _fx.Stats.DirectRequestsWithAuthorization);
+        }
+
+        [Fact]
+        public async Task A_server_that_echoes_the_key_back_gets_it_scrubbed_from_every_stream()
+        {
+            // A hostile proxy that puts the key it received into error bodies, garbled answers,
+            // status errors, log lines, validation details and a request-id header.
+            await using var echo = await FakeFal.StartAsync(async (ctx, route, n) =>
+            {
+                var key = ctx.Request.Headers.Authorization.ToString().Replace("Key ", "");
+                switch (route)
+                {
+                    case "storage" when n == 0:
+                        await FakeFal.Json(ctx, 422, "{\"detail\":[{\"loc\":[\"body\",\"" + key + "\"],\"msg\":\"bad " + key + "\",\"type\":\"" + key + "\"}]}");
+                        return;
+                    case "submit" when n == 0:
+                        await FakeFal.Json(ctx, 200, "{\"request_id\":\"" + key + "\"}", ("x-fal-request-id", key));
+                        return;
+                    case "submit":
+                        await FakeFal.Json(ctx, 200, "{\"request_id\":\"" + FakeFal.RequestId + "\",\"echo\":\"" + key + "\"}", ("x-fal-request-id", key));
+                        return;
+                    case "stream":
+                        ctx.Response.ContentType = "text/event-stream";
+                        await FakeFal.Write(ctx, "data: {\"status\": " + key + "\n\n");
+                        return;
+                    case "status" when n == 0:
+                        await FakeFal.Json(ctx, 500, "{\"detail\":\"upstream saw " + key + "\",\"error_type\":\"" + key + "\"}", ("x-fal-request-id", key));
+                        return;
+                    case "status":
+                        await FakeFal.Status(ctx, "COMPLETED", "\"error\":\"failed for " + key + "\",\"error_type\":\"internal_error\",\"logs\":[{\"message\":\"log " + key + "\"}]");
+                        return;
+                    case "result":
+                        await FakeFal.Json(ctx, 200, "<html>" + key + "</html>");
+                        return;
+                    default:
+                        await FakeFal.Json(ctx, 400, "{\"detail\":\"" + key + "\"}", ("x-fal-request-id", key));
+                        return;
+                }
+            });
+            using var dir = new TempDir();
+            var png = TestImages.WritePng(dir.Path, "in.png");
+            using var ps = new PsHost(null, connect: false);
+            var vars = new Dictionary<string, object?> { ["key"] = EmulatorFixture.Key, ["proxy"] = echo.ProxyUrl.AbsoluteUri, ["img"] = TestImages.DataUri, ["png"] = png, ["out"] = Path.Combine(dir.Path, "out") };
+            var r = ps.Run(@"
+                Connect-Seedream -ApiKey $key -ProxyUrl $proxy -RetryDelayMilliseconds 10 -MaxRetryCount 1
+                Send-SeedreamFile -LiteralPath $png -Verbose -Debug
+                Submit-SeedreamJob -Prompt 'echo' -Image $img -Verbose -Debug
+                $j = Submit-SeedreamJob -Prompt 'echo' -Image $img -Verbose -Debug
+                $j
+                $j | Get-SeedreamJobStatus -Logs -Verbose -Debug
+                $j | Wait-SeedreamJob -Verbose -Debug | ForEach-Object { $_; $_.Error; $_.Logs }
+                $j | Receive-SeedreamJob -Status COMPLETED -Verbose -Debug
+                $j | Stop-SeedreamJob -Confirm:$false -Verbose -Debug
+                Invoke-SeedreamEdit -Prompt 'echo' -Image $img -OutFolder $out -Verbose -Debug
+                $Error | ForEach-Object { $_.ToString(); $_.Exception.ToString(); $_.ErrorDetails.Message; $_.TargetObject; $_.Exception.Detail; $_.Exception.ErrorType; $_.Exception.ValidationErrors; $_.Exception.RequestId }", vars);
+
+            Assert.Null(r.Terminating);
+            // The hostile answers were met: rejected input, an unusable submit, garbled results, server errors.
+            Assert.Contains("SeedreamInputRejected", r.ErrorIds);
+            Assert.Contains("SeedreamProtocolError", r.ErrorIds);
+            Assert.Contains(r.Output, o => o?.BaseObject.GetType().FullName == "Seedream.Job");
+            Assert.Contains(r.Output, o => o?.BaseObject.GetType().FullName == "Seedream.JobStatus");
+            Assert.All(r.Errors, e => Assert.NotEqual(EmulatorFixture.Key, e.TargetObject as string));
+            AssertNoKey(Everything(ps, new[] { r }, dir.Path));
         }
 
         [Fact]

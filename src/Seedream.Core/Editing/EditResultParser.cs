@@ -11,7 +11,7 @@ namespace Seedream
         public static EditResult Parse(string json, string requestId, string endpoint, string? prompt)
         {
             JsonDocument doc;
-            try { doc = JsonDocument.Parse(json, PlainJson.DocumentOptions); }
+            try { doc = PlainJson.ParseDocument(json); }
             catch (JsonException ex)
             {
                 throw new FalApiException(FalErrorKind.Protocol, $"The result of request {requestId} is not valid JSON: {ex.Message}") { RequestId = requestId, ResponseBody = FalClient.Truncate(json, 4096) };

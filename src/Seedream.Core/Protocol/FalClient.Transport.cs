@@ -82,19 +82,26 @@ namespace Seedream.Protocol
                                 }
                                 catch (OperationCanceledException) when (!ct.IsCancellationRequested && !longLived)
                                 {
-                                    failure = new FalApiException(FalErrorKind.Connection, $"{what}: reading the response timed out after {Options.RequestTimeout.TotalSeconds:0.#} s.") { RequestId = requestId ?? HeaderValue(resp, "x-fal-request-id") };
+                                    failure = new FalApiException(FalErrorKind.Connection, $"{what}: reading the response timed out after {Options.RequestTimeout.TotalSeconds:0.#} s.") { RequestId = requestId ?? ResponseRequestId(resp) };
                                     retry = RetryPolicy.ShouldRetry(op, beforeSend: false);
                                 }
                                 catch (Exception ex) when ((ex is IOException || ex is HttpRequestException) && !ct.IsCancellationRequested && !longLived)
                                 {
-                                    failure = new FalApiException(FalErrorKind.Connection, $"{what}: the response broke off: {InnermostMessage(ex)}", ex) { RequestId = requestId ?? HeaderValue(resp, "x-fal-request-id") };
+                                    failure = new FalApiException(FalErrorKind.Connection, $"{what}: the response broke off: {InnermostMessage(ex)}", ex) { RequestId = requestId ?? ResponseRequestId(resp) };
                                     retry = RetryPolicy.ShouldRetry(op, beforeSend: false);
                                 }
                                 catch (FalApiException ex) when (ex.Kind == FalErrorKind.Protocol && ex.InnerException is JsonException && !ct.IsCancellationRequested && RetryPolicy.ShouldRetryGarbledAnswer(op))
                                 {
                                     // A garbled answer to a call that creates nothing is as transient as a broken one.
+                                    ex.RequestId ??= requestId;
                                     failure = ex;
                                     retry = true;
+                                }
+                                catch (FalApiException ex) when (ex.RequestId == null && requestId != null)
+                                {
+                                    // An unusable answer about a known request names it, like every other failure.
+                                    ex.RequestId = requestId;
+                                    throw;
                                 }
                             }
                             else
@@ -193,6 +200,15 @@ namespace Seedream.Protocol
             return Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length);
         }
 
+        /// <summary>
+        /// A request id a server named (body or x-fal-request-id header), when usable: a valid id, and
+        /// not the API key echoed back by a hostile server (it would end up in output and error targets).
+        /// </summary>
+        internal string? UsableRequestId(string? id) =>
+            id != null && JobRef.IsValidRequestId(id) && (Options.Credentials == null || Options.Credentials.Redact(id) == id) ? id.Trim() : null;
+
+        internal string? ResponseRequestId(HttpResponseMessage resp) => UsableRequestId(HeaderValue(resp, "x-fal-request-id"));
+
         internal static string? HeaderValue(HttpResponseMessage resp, string name)
         {
             if (resp.Headers.TryGetValues(name, out var v)) return v.FirstOrDefault();
@@ -204,7 +220,7 @@ namespace Seedream.Protocol
         {
             try
             {
-                var doc = JsonDocument.Parse(body, PlainJson.DocumentOptions);
+                var doc = PlainJson.ParseDocument(body);
                 if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 {
                     doc.Dispose();
@@ -218,6 +234,9 @@ namespace Seedream.Protocol
             }
         }
 
+        /// <summary>A queue position as an int; a negative or huge one (which a cast would wrap) is no position.</summary>
+        private static int? QueuePosition(long? value) => value.HasValue && value.Value >= 0 && value.Value <= int.MaxValue ? (int)value.Value : (int?)null;
+
         internal JobStatus ParseStatus(string json, HttpResponseMessage resp, JobRef job)
         {
             using var doc = ParseJson(json, resp, job.RequestId);
@@ -227,18 +246,19 @@ namespace Seedream.Protocol
                 throw Protocol("The status response carries no status.", resp, json, job.RequestId);
             var s = new JobStatus
             {
-                RequestId = PlainJson.GetString(root, "request_id") is string rid && JobRef.IsValidRequestId(rid) ? rid : job.RequestId,
+                RequestId = UsableRequestId(PlainJson.GetString(root, "request_id")) ?? job.RequestId,
                 Endpoint = job.Endpoint.Full,
                 Status = status!,
-                QueuePosition = (int?)PlainJson.GetInt64(root, "queue_position"),
+                QueuePosition = QueuePosition(PlainJson.GetInt64(root, "queue_position")),
                 StatusUrl = TrustedQueueUrl(PlainJson.GetString(root, "status_url")) ?? job.StatusUrl,
                 ResponseUrl = TrustedQueueUrl(PlainJson.GetString(root, "response_url")) ?? job.ResponseUrl,
                 CancelUrl = TrustedQueueUrl(PlainJson.GetString(root, "cancel_url")) ?? job.CancelUrl,
                 ErrorType = PlainJson.GetString(root, "error_type"),
                 RetrievedAt = DateTimeOffset.UtcNow,
             };
+            // Server text that reaches output and the Verbose stream is scrubbed like error messages.
             if (root.TryGetProperty("error", out var err) && err.ValueKind != JsonValueKind.Null)
-                s.Error = err.ValueKind == JsonValueKind.String ? err.GetString() : err.GetRawText();
+                s.Error = Redact(err.ValueKind == JsonValueKind.String ? err.GetString() : err.GetRawText());
             if (root.TryGetProperty("metrics", out var metrics))
                 s.InferenceTime = PlainJson.GetDouble(metrics, "inference_time");
             if (root.TryGetProperty("logs", out var logs) && logs.ValueKind == JsonValueKind.Array)
@@ -249,7 +269,7 @@ namespace Seedream.Protocol
                     if (l.ValueKind != JsonValueKind.Object) continue;
                     var entry = new LogEntry
                     {
-                        Message = PlainJson.GetString(l, "message") ?? string.Empty,
+                        Message = Redact(PlainJson.GetString(l, "message")),
                         Level = PlainJson.GetString(l, "level"),
                         Source = PlainJson.GetString(l, "source"),
                     };
@@ -267,7 +287,7 @@ namespace Seedream.Protocol
             new FalApiException(FalErrorKind.Protocol, Options.Credentials?.Redact(message) ?? message, inner)
             {
                 StatusCode = resp?.StatusCode,
-                RequestId = requestId ?? (resp == null ? null : HeaderValue(resp, "x-fal-request-id")),
+                RequestId = requestId ?? (resp == null ? null : ResponseRequestId(resp)),
                 ResponseBody = body == null ? null : Options.Credentials?.Redact(Truncate(body, 4096)) ?? Truncate(body, 4096),
             };
 
@@ -275,13 +295,13 @@ namespace Seedream.Protocol
         internal FalApiException BuildError(HttpResponseMessage resp, string body, string? requestId)
         {
             var code = (int)resp.StatusCode;
-            var rid = HeaderValue(resp, "x-fal-request-id") ?? requestId;
+            var rid = ResponseRequestId(resp) ?? requestId;
             string? detail = null;
             string? errorType = HeaderValue(resp, "x-fal-error-type");
             var validation = new List<FalValidationError>();
             try
             {
-                using var doc = JsonDocument.Parse(body, PlainJson.DocumentOptions);
+                using var doc = PlainJson.ParseDocument(body);
                 var root = doc.RootElement;
                 if (root.ValueKind == JsonValueKind.Object)
                 {
@@ -296,12 +316,12 @@ namespace Seedream.Protocol
                                 if (item.ValueKind != JsonValueKind.Object) continue;
                                 var ve = new FalValidationError
                                 {
-                                    Message = PlainJson.GetString(item, "msg") ?? string.Empty,
-                                    Type = PlainJson.GetString(item, "type") ?? string.Empty,
+                                    Message = Redact(PlainJson.GetString(item, "msg")),
+                                    Type = Redact(PlainJson.GetString(item, "type")),
                                     Url = PlainJson.GetString(item, "url"),
                                 };
                                 if (item.TryGetProperty("loc", out var loc) && loc.ValueKind == JsonValueKind.Array)
-                                    ve.Location = loc.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString() ?? "" : x.GetRawText()).ToArray();
+                                    ve.Location = loc.EnumerateArray().Select(x => Redact(x.ValueKind == JsonValueKind.String ? x.GetString() : x.GetRawText())).ToArray();
                                 if (item.TryGetProperty("ctx", out var ctx) && ctx.ValueKind == JsonValueKind.Object)
                                     ve.Context = PlainJson.ToPlain(ctx) as IDictionary<string, object?>;
                                 validation.Add(ve);
@@ -349,8 +369,9 @@ namespace Seedream.Protocol
             {
                 StatusCode = resp.StatusCode,
                 RequestId = rid,
-                ErrorType = errorType,
-                Detail = detail,
+                // The parts of the body kept apart are scrubbed like the message (a hostile proxy may echo the key).
+                ErrorType = errorType == null ? null : Redact(errorType),
+                Detail = detail == null ? null : Redact(detail),
                 ValidationErrors = validation,
                 ResponseBody = Options.Credentials?.Redact(Truncate(body, 16 * 1024)) ?? Truncate(body, 16 * 1024),
                 TimeoutType = timeoutType,
@@ -358,6 +379,8 @@ namespace Seedream.Protocol
             };
             return ex;
         }
+
+        private string Redact(string? text) => Options.Credentials?.Redact(text) ?? text ?? string.Empty;
 
         internal static string Truncate(string s, int max) => s.Length <= max ? s : s.Substring(0, max) + "…";
     }

@@ -113,17 +113,17 @@ namespace Seedream.Protocol
                     }
                     using var doc = parsed;
                     var root = doc.RootElement;
-                    var id = PlainJson.GetString(root, "request_id") ?? HeaderValue(resp, "x-fal-request-id");
+                    var id = PlainJson.GetString(root, "request_id") ?? ResponseRequestId(resp);
                     if (string.IsNullOrEmpty(id))
                         throw Protocol("The submit response carries no request_id.", resp, body, null);
-                    if (!JobRef.IsValidRequestId(id))
+                    if (UsableRequestId(id) == null)
                         throw Protocol($"The submit response carries an unusable request_id '{Truncate(id!, 80)}'.", resp, body, null);
                     var job = new Job
                     {
-                        RequestId = id!,
+                        RequestId = UsableRequestId(id)!,
                         Endpoint = endpoint.Full,
                         Status = PlainJson.GetString(root, "status") ?? JobStatus.InQueue,
-                        QueuePosition = (int?)PlainJson.GetInt64(root, "queue_position"),
+                        QueuePosition = QueuePosition(PlainJson.GetInt64(root, "queue_position")),
                         StatusUrl = TrustedQueueUrl(PlainJson.GetString(root, "status_url")),
                         ResponseUrl = TrustedQueueUrl(PlainJson.GetString(root, "response_url")),
                         CancelUrl = TrustedQueueUrl(PlainJson.GetString(root, "cancel_url")),
@@ -135,10 +135,10 @@ namespace Seedream.Protocol
                 null, cancellationToken);
         }
 
-        private static Job? RecoverSubmittedJob(HttpResponseMessage resp, EndpointId endpoint, SubmitOptions options, DateTimeOffset submittedAt)
+        private Job? RecoverSubmittedJob(HttpResponseMessage resp, EndpointId endpoint, SubmitOptions options, DateTimeOffset submittedAt)
         {
-            var id = HeaderValue(resp, "x-fal-request-id");
-            if (id == null || !JobRef.IsValidRequestId(id)) return null;
+            var id = ResponseRequestId(resp);
+            if (id == null) return null;
             return new Job { RequestId = id, Endpoint = endpoint.Full, Status = JobStatus.InQueue, SubmittedAt = submittedAt, WebhookUrl = options.WebhookUrl };
         }
 
@@ -349,7 +349,7 @@ namespace Seedream.Protocol
                     var body = await ReadBodyAsync(resp, token).ConfigureAwait(false);
                     // Checked here so that a garbled answer is retried like a broken one.
                     ParseJson(body, resp, job.RequestId).Dispose();
-                    return new FalResult(body, HeaderValue(resp, "x-fal-request-id") ?? job.RequestId, (int)resp.StatusCode);
+                    return new FalResult(body, ResponseRequestId(resp) ?? job.RequestId, (int)resp.StatusCode);
                 },
                 job.RequestId, cancellationToken);
         }
@@ -366,7 +366,7 @@ namespace Seedream.Protocol
                     string? status = null;
                     try
                     {
-                        using var doc = JsonDocument.Parse(body, PlainJson.DocumentOptions);
+                        using var doc = PlainJson.ParseDocument(body);
                         status = PlainJson.GetString(doc.RootElement, "status");
                     }
                     catch (JsonException) { }
@@ -397,7 +397,7 @@ namespace Seedream.Protocol
                 async (resp, token) =>
                 {
                     var body = await ReadBodyAsync(resp, token).ConfigureAwait(false);
-                    return new FalResult(body, HeaderValue(resp, "x-fal-request-id"), 200);
+                    return new FalResult(body, ResponseRequestId(resp), 200);
                 },
                 null, cancellationToken);
         }

@@ -141,8 +141,53 @@ namespace Seedream.Protocol
         /// <summary>Parses text into plain values; throws <see cref="JsonException"/> on bad input.</summary>
         public static object? Parse(string json)
         {
-            using var doc = JsonDocument.Parse(json, DocumentOptions);
+            using var doc = ParseDocument(json);
             return ToPlain(doc.RootElement);
+        }
+
+        /// <summary>
+        /// Parses a document from a server, bounded in depth. An escaped lone surrogate
+        /// (<c>"\ud800"</c>) is valid JSON, but System.Text.Json throws InvalidOperationException
+        /// when such a string or property name is read or looked up: such documents are refused
+        /// here, as a <see cref="JsonException"/>, so no later access can throw. So is text that is
+        /// no valid UTF-16 (an in-process caller's string; bodies read from the wire cannot be).
+        /// </summary>
+        public static JsonDocument ParseDocument(string json)
+        {
+            JsonDocument doc;
+            try { doc = JsonDocument.Parse(json, DocumentOptions); }
+            catch (ArgumentException ex) { throw new JsonException("The text is not valid UTF-16: " + ex.Message, ex); }
+            if (json.IndexOf("\\u", StringComparison.Ordinal) < 0 && json.IndexOf("\\U", StringComparison.Ordinal) < 0) return doc;
+            try
+            {
+                CheckStrings(doc.RootElement);
+                return doc;
+            }
+            catch (InvalidOperationException ex)
+            {
+                doc.Dispose();
+                throw new JsonException("The JSON holds a string with an unpaired surrogate escape.", ex);
+            }
+        }
+
+        private static void CheckStrings(JsonElement e)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var p in e.EnumerateObject())
+                    {
+                        _ = p.Name;
+                        CheckStrings(p.Value);
+                    }
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in e.EnumerateArray()) CheckStrings(item);
+                    break;
+                case JsonValueKind.String:
+                    _ = e.GetString();
+                    break;
+            }
         }
 
         internal static string? GetString(JsonElement obj, string name)

@@ -82,7 +82,7 @@ namespace Seedream.Protocol
                             string? tag = null;
                             try
                             {
-                                using var doc = JsonDocument.Parse(body, PlainJson.DocumentOptions);
+                                using var doc = PlainJson.ParseDocument(body);
                                 tag = PlainJson.GetString(doc.RootElement, "etag");
                             }
                             catch (JsonException) { }

@@ -133,13 +133,22 @@ namespace Seedream.Commands
             var jobRef = JobRef.From(job);
             var remaining = TimeoutSec.HasValue ? TimeSpan.FromSeconds(TimeoutSec.Value) - clock.Elapsed : (TimeSpan?)null;
             if (remaining.HasValue && remaining.Value < TimeSpan.FromMilliseconds(1)) remaining = TimeSpan.FromMilliseconds(1);
-            var status = await client.WaitAsync(jobRef, new WaitOptions
+            JobStatus status;
+            try
             {
-                Logs = true,
-                UseStream = !NoStream.IsPresent,
-                Timeout = remaining,
-                OnUpdate = onUpdate,
-            }, ct).ConfigureAwait(false);
+                status = await client.WaitAsync(jobRef, new WaitOptions
+                {
+                    Logs = true,
+                    UseStream = !NoStream.IsPresent,
+                    Timeout = remaining,
+                    OnUpdate = onUpdate,
+                }, ct).ConfigureAwait(false);
+            }
+            catch (FalWaitTimeoutException) when (TimeoutSec.HasValue)
+            {
+                // The wait had what was left of -TimeoutSec; the message names what the user asked for.
+                throw new FalWaitTimeoutException(job.RequestId, TimeSpan.FromSeconds(TimeoutSec.Value));
+            }
             if (status.IsFailed) await JobOutcome.ThrowFailureAsync(client, jobRef, status, ct).ConfigureAwait(false);
             // The status said it succeeded: a 500 on the result is passing, so it may be retried.
             var raw = await client.GetResultAsync(jobRef, succeeded: true, ct).ConfigureAwait(false);

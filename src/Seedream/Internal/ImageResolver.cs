@@ -45,6 +45,12 @@ namespace Seedream.Commands.Internal
                         errors.Add(ErrorFactory.Create("Seedream" + problem.Value.Code, ErrorCategory.InvalidArgument, "Image '" + Short(input.Url) + "': " + problem.Value.Message, input.Source));
                         continue;
                     }
+                    if (DeclaredNonImage(input.Url!) is string mime)
+                    {
+                        // The model could only fail on it (image_load_error), after it was sent and queued.
+                        errors.Add(ErrorFactory.Create("SeedreamImageNotAnImage", ErrorCategory.InvalidData, $"Image '{Short(input.Url)}': the data URI holds '{mime}', not an image.", input.Source));
+                        continue;
+                    }
                     if (input.Url!.Length > InputImage.LargeDataUriChars && input.Url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
                         cmdlet.WriteWarning($"A data URI of {input.Url.Length / 1024 / 1024} MB is sent inside the request; uploading the file (Send-SeedreamFile) is faster for large images.");
                     result.Add(new ResolvedImage { Url = input.Url });
@@ -139,6 +145,16 @@ namespace Seedream.Commands.Internal
                 read += n;
             }
             return "data:" + image.ContentType + ";base64," + Convert.ToBase64String(bytes, 0, read);
+        }
+
+        /// <summary>The media type of a data URI that declares one other than an image (or generic bytes); else null.</summary>
+        private static string? DeclaredNonImage(string url)
+        {
+            if (!url.StartsWith("data:", StringComparison.OrdinalIgnoreCase)) return null;
+            var end = url.IndexOfAny(new[] { ';', ',' });
+            var mime = end < 5 ? string.Empty : url.Substring(5, end - 5).Trim();
+            if (mime.Length == 0 || FileTypes.IsImage(mime) || mime.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase)) return null;
+            return mime;
         }
 
         private static string Short(string? s) => s == null ? string.Empty : s.Length <= 80 ? s : s.Substring(0, 77) + "...";
