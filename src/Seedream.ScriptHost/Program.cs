@@ -65,12 +65,22 @@ namespace Seedream.ScriptHost
             {
                 var script = Path.GetFullPath(rest[0]);
                 ps.AddCommand(script);
-                foreach (var a in rest.Skip(1))
+                // "-Name value" becomes a named parameter; "-Name" followed by another "-Other" or
+                // nothing is a switch; anything else is positional.
+                var args = rest.Skip(1).ToList();
+                for (var i = 0; i < args.Count; i++)
                 {
-                    if (a.StartsWith("-", StringComparison.Ordinal) && a.Length > 1 && !double.TryParse(a, out _)) ps.AddParameter(a.TrimStart('-'));
-                    else ps.AddArgument(a);
+                    var a = args[i];
+                    var isName = a.Length > 1 && a[0] == '-' && !double.TryParse(a, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _);
+                    if (!isName) { ps.AddArgument(a); continue; }
+                    var name = a.TrimStart('-');
+                    var colon = name.IndexOf(':');
+                    if (colon > 0) { ps.AddParameter(name.Substring(0, colon), name.Substring(colon + 1)); continue; }
+                    var next = i + 1 < args.Count ? args[i + 1] : null;
+                    var nextIsName = next != null && next.Length > 1 && next[0] == '-' && !double.TryParse(next, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _);
+                    if (next != null && !nextIsName) { ps.AddParameter(name, next); i++; }
+                    else ps.AddParameter(name);
                 }
-                FixSwitchArguments(ps);
             }
             // Errors go through Out-Default too, so they are shown like pwsh shows them.
             ps.Commands.Commands[0].MergeMyResults(PipelineResultTypes.Error, PipelineResultTypes.Output);
@@ -90,25 +100,6 @@ namespace Seedream.ScriptHost
             }
             if (host.ShouldExit) return host.ExitCode;
             return failed || errorCount > 0 ? 1 : 0;
-        }
-
-        /// <summary>"-Name value" pairs arrive as a parameter followed by an argument; join them.</summary>
-        private static void FixSwitchArguments(PowerShell ps)
-        {
-            var cmd = ps.Commands.Commands[0];
-            var fixedParams = new List<CommandParameter>();
-            for (var i = 0; i < cmd.Parameters.Count; i++)
-            {
-                var p = cmd.Parameters[i];
-                if (p.Name != null && p.Value == null && i + 1 < cmd.Parameters.Count && cmd.Parameters[i + 1].Name == null)
-                {
-                    fixedParams.Add(new CommandParameter(p.Name, cmd.Parameters[i + 1].Value));
-                    i++;
-                }
-                else fixedParams.Add(p);
-            }
-            cmd.Parameters.Clear();
-            foreach (var p in fixedParams) cmd.Parameters.Add(p);
         }
 
         private static bool Take(List<string> args, string name)

@@ -47,7 +47,9 @@ namespace Seedream.Webhooks
             JsonDocument doc;
             try
             {
-                doc = JsonDocument.Parse(document);
+                // Through PlainJson: it refuses unpaired surrogate escapes, which would otherwise
+                // make later string reads throw InvalidOperationException.
+                doc = Protocol.PlainJson.ParseDocument(System.Text.Encoding.UTF8.GetString(document));
             }
             catch (JsonException ex)
             {
