@@ -142,7 +142,6 @@ namespace Seedream.Commands
                         "SeedreamApiKeyMissing", ErrorCategory.AuthenticationError, null));
                 }
                 _session = s;
-                s!.Options.Log ??= RoutingLog.Instance;
                 return s;
             }
         }
@@ -195,7 +194,6 @@ namespace Seedream.Commands
         }
 
         protected void PostVerbose(string message) => Post(() => WriteVerbose(message));
-        protected void PostWarning(string message) => Post(() => WriteWarning(message));
         protected void PostProgress(ProgressRecord record) => Post(() => WriteProgress(record));
 
         /// <summary>Writes a non-terminating error for a client failure.</summary>

@@ -13,6 +13,8 @@ namespace Seedream.Commands.Session
     {
         public SeedreamSession(FalClientOptions options, bool connected)
         {
+            // Every session logs through the router, which sends each line to the running cmdlet.
+            options.Log ??= RoutingLog.Instance;
             Options = options;
             Client = new FalClient(options);
             Connected = connected;
