@@ -28,7 +28,6 @@ namespace Seedream.Commands
         private const string LiteralPathSet = "LiteralPath";
         private const int ActivityBase = 0x5EED100;
 
-        private WorkPump? _pump;
         private TimeSpan? _expiresIn;
         private int _activity;
 
@@ -56,8 +55,10 @@ namespace Seedream.Commands
 
         /// <summary>Uploads running at the same time.</summary>
         [Parameter]
-        [ValidateRange(1, 32)]
+        [ValidateRange(1, 64)]
         public int ThrottleLimit { get; set; } = 4;
+
+        protected override int Throttle => ThrottleLimit;
 
         protected override void BeginProcessing()
         {
@@ -69,7 +70,6 @@ namespace Seedream.Commands
             }
             if (ContentType != null && (!MediaTypeHeaderValue.TryParse(ContentType, out var parsed) || parsed.MediaType.IndexOf('/') <= 0))
                 ThrowTerminatingError(ErrorFactory.Create("SeedreamContentTypeInvalid", ErrorCategory.InvalidArgument, $"'{ContentType}' is not a content type (expected type/subtype, e.g. image/png).", ContentType));
-            _pump = new WorkPump(ThrottleLimit, this);
         }
 
         protected override void ProcessRecord()
@@ -93,34 +93,15 @@ namespace Seedream.Commands
             }
             FlushErrors(errors);
             // Keep a bounded number of uploads waiting, and hand out what has finished so far.
-            PumpBelow(ThrottleLimit * 2);
+            Drive(ThrottleLimit * 2);
         }
 
-        protected override void EndProcessing()
-        {
-            PumpBelow(0);
-            if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
-        }
-
-        private void PumpBelow(int count)
-        {
-            try
-            {
-                _pump!.WaitBelow(count);
-            }
-            catch
-            {
-                // A Write* threw (the pipeline is stopping, or a downstream command failed). The engine
-                // may dispose this cmdlet before it calls StopProcessing, so cancel the uploads now.
-                StopProcessing();
-                throw;
-            }
-        }
+        protected override void EndProcessing() => DriveToEnd();
 
         private void Start(string file, long length)
         {
             var client = Session.Client;
-            var pump = _pump!;
+            var pump = Pump;
             var id = ActivityBase + (_activity++ % 10000);
             var progress = new TransferProgress(id, "Uploading to fal storage", System.IO.Path.GetFileName(file), r => pump.Post(() => WriteProgress(r)));
             var options = new UploadOptions { ContentType = ContentType, ExpiresIn = _expiresIn, Progress = progress.Report };

@@ -25,12 +25,23 @@ namespace Seedream.Commands
         /// <summary>Cancelled when the pipeline is stopped (Ctrl+C).</summary>
         protected CancellationToken StopToken => _stop.Token;
 
-        protected override void StopProcessing()
+        protected override void StopProcessing() => CancelAndWaitForWorkers();
+
+        /// <summary>How long a stop waits for cancelled work to cancel its remote requests.</summary>
+        private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(15);
+
+        /// <summary>
+        /// Cancels the work and waits (bounded, in case the server does not answer) until every
+        /// worker has finished: cancelled jobs cancel their remote requests on the way out, and
+        /// Ctrl+C must not return before they have. Called from StopProcessing (the engine's
+        /// thread) and again on the pipeline thread before it leaves the command, because the
+        /// engine completes a stopped pipeline as soon as the pipeline thread is done, whether or
+        /// not StopProcessing has returned.
+        /// </summary>
+        private void CancelAndWaitForWorkers()
         {
             try { _stop.Cancel(); } catch (ObjectDisposedException) { }
-            // Cancelled jobs cancel their remote requests on the way out; Ctrl+C must not return
-            // before they have (bounded, in case the server does not answer).
-            _pump?.WaitForWorkers(TimeSpan.FromSeconds(15));
+            _pump?.WaitForWorkers(StopGrace);
         }
 
         // ------------------------------------------------------------ concurrent records
@@ -80,10 +91,15 @@ namespace Seedream.Commands
             {
                 // A Write* threw (the pipeline is stopping or a downstream command failed): stop the
                 // rest, let them cancel their remote requests, then let the exception through.
-                StopProcessing();
+                CancelAndWaitForWorkers();
                 throw;
             }
-            if (_stop.IsCancellationRequested && below == 0) throw new PipelineStoppedException();
+            if (_stop.IsCancellationRequested)
+            {
+                // Stopped: the pipeline thread leaves only once the cancelled work has finished.
+                CancelAndWaitForWorkers();
+                throw new PipelineStoppedException();
+            }
         }
 
         /// <summary>Finishes every open record; call from EndProcessing.</summary>
@@ -109,8 +125,12 @@ namespace Seedream.Commands
         {
             // PowerShell may dispose a stopped command before (or instead of) calling
             // StopProcessing: whatever is still running must be told to stop first.
-            try { _stop.Cancel(); } catch (ObjectDisposedException) { }
-            _stop.Dispose();
+            try
+            {
+                CancelAndWaitForWorkers();
+                _stop.Dispose();
+            }
+            catch (ObjectDisposedException) { }
             GC.SuppressFinalize(this);
         }
 
