@@ -172,8 +172,8 @@ namespace Seedream.Module.Tests
             Assert.Empty(r.Errors);
             Assert.Equal(2, r.Output.Count);
             var expiring = r.Output[0];
-            var expiresAt = (DateTimeOffset)expiring.P("ExpiresAt")!;
-            Assert.InRange(expiresAt, DateTimeOffset.UtcNow.AddDays(1).AddMinutes(-2), DateTimeOffset.UtcNow.AddDays(1).AddMinutes(1));
+            var expiresAt = (DateTime)expiring.P("ExpiresAt")!;
+            Assert.InRange(expiresAt.ToUniversalTime(), DateTime.UtcNow.AddDays(1).AddMinutes(-2), DateTime.UtcNow.AddDays(1).AddMinutes(1));
             var meta = EmulatorProbe.DescribeFile(_fx.Emulator, (string)expiring.P("Url")!);
             using (var lifecycle = JsonDocument.Parse(meta.GetProperty("objectLifecycle").GetString()!))
                 Assert.Equal(86400, lifecycle.RootElement.GetProperty("expiration_duration_seconds").GetInt64());

@@ -12,7 +12,7 @@ namespace Seedream
         public int TimeoutSec { get; set; }
         /// <summary>True when set by Connect-Seedream; false when read from environment variables.</summary>
         public bool Connected { get; set; }
-        public DateTimeOffset? ConnectedAt { get; set; }
+        public DateTime? ConnectedAt { get; set; }
         public override string ToString() => ProxyUrl == null ? $"fal (key from {KeySource})" : $"fal via {ProxyUrl} (key from {KeySource})";
     }
 }

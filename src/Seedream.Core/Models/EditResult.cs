@@ -12,8 +12,10 @@ namespace Seedream
         /// <summary>The seed the model used (64-bit).</summary>
         public long? Seed { get; set; }
         public Image[] Images { get; set; } = Array.Empty<Image>();
-        /// <summary>Wall time from submit to result, as this client saw it.</summary>
-        public TimeSpan? Duration { get; set; }
+        /// <summary>The input images of the edit, as given: local paths, URLs, or a short label for a data URI.</summary>
+        public string[] InputImages { get; set; } = Array.Empty<string>();
+        /// <summary>Seconds from submit to result, as this client saw it (a number, so it serializes plainly).</summary>
+        public double? Duration { get; set; }
         /// <summary>Seconds the model ran, when the server reports it.</summary>
         public double? InferenceTime { get; set; }
         /// <summary>Output fields this version does not know (schema drift), as plain values.</summary>
@@ -53,8 +55,8 @@ namespace Seedream
     {
         public string RequestId { get; set; } = string.Empty;
         public string Endpoint { get; set; } = string.Empty;
-        /// <summary>CancellationRequested, AlreadyCompleted or NotFound.</summary>
-        public CancelOutcome Outcome { get; set; }
+        /// <summary>CancellationRequested, AlreadyCompleted or NotFound (the name, so it serializes as text).</summary>
+        public string Outcome { get; set; } = nameof(CancelOutcome.CancellationRequested);
         public override string ToString() => $"{RequestId}: {Outcome}";
     }
 

@@ -12,7 +12,7 @@ namespace Seedream
         /// <summary>The local file it came from.</summary>
         public string? SourcePath { get; set; }
         /// <summary>When fal will delete it, if an expiry was requested.</summary>
-        public DateTimeOffset? ExpiresAt { get; set; }
+        public DateTime? ExpiresAt { get; set; }
         public override string ToString() => Url;
     }
 }

@@ -13,12 +13,14 @@ namespace Seedream
         public string? StatusUrl { get; set; }
         public string? ResponseUrl { get; set; }
         public string? CancelUrl { get; set; }
-        public DateTimeOffset SubmittedAt { get; set; }
+        public DateTime SubmittedAt { get; set; }
         /// <summary>The prompt sent, kept so results can be matched to their input.</summary>
         public string? Prompt { get; set; }
         /// <summary>How many images the request may produce (num_images × max_images).</summary>
         public int MaxImageCount { get; set; }
         public string? WebhookUrl { get; set; }
+        /// <summary>The input images sent (paths, URLs, or a label for a data URI), so results can be matched to their input.</summary>
+        public string[] InputImages { get; set; } = Array.Empty<string>();
 
         public override string ToString() => $"{RequestId} ({Status})";
     }

@@ -25,9 +25,11 @@ namespace Seedream
         public string? StatusUrl { get; set; }
         public string? ResponseUrl { get; set; }
         public string? CancelUrl { get; set; }
-        public DateTimeOffset RetrievedAt { get; set; }
+        public DateTime RetrievedAt { get; set; }
         /// <summary>The prompt of the request, when known (carried from Seedream.Job).</summary>
         public string? Prompt { get; set; }
+        /// <summary>The input images of the request, when known (carried from Seedream.Job).</summary>
+        public string[] InputImages { get; set; } = Array.Empty<string>();
 
         public bool IsCompleted => string.Equals(Status, Completed, StringComparison.Ordinal);
         /// <summary>COMPLETED with an error (model error, timeout or cancellation).</summary>
@@ -54,7 +56,7 @@ namespace Seedream
         public string Message { get; set; } = string.Empty;
         public string? Level { get; set; }
         public string? Source { get; set; }
-        public DateTimeOffset? Timestamp { get; set; }
+        public DateTime? Timestamp { get; set; }
         public override string ToString() => Level == null ? Message : $"[{Level}] {Message}";
     }
 }

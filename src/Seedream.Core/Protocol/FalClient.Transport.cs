@@ -254,7 +254,7 @@ namespace Seedream.Protocol
                 ResponseUrl = TrustedQueueUrl(PlainJson.GetString(root, "response_url")) ?? job.ResponseUrl,
                 CancelUrl = TrustedQueueUrl(PlainJson.GetString(root, "cancel_url")) ?? job.CancelUrl,
                 ErrorType = PlainJson.GetString(root, "error_type"),
-                RetrievedAt = DateTimeOffset.UtcNow,
+                RetrievedAt = DateTime.Now,
             };
             // Server text that reaches output and the Verbose stream is scrubbed like error messages.
             if (root.TryGetProperty("error", out var err) && err.ValueKind != JsonValueKind.Null)
@@ -274,7 +274,7 @@ namespace Seedream.Protocol
                         Source = PlainJson.GetString(l, "source"),
                     };
                     if (DateTimeOffset.TryParse(PlainJson.GetString(l, "timestamp"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var ts))
-                        entry.Timestamp = ts;
+                        entry.Timestamp = ts.LocalDateTime;
                     list.Add(entry);
                 }
                 s.Logs = list.ToArray();

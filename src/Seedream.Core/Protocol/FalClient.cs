@@ -62,7 +62,7 @@ namespace Seedream.Protocol
             if (!string.IsNullOrEmpty(options.WebhookUrl))
                 url = new Uri(url.AbsoluteUri + "?fal_webhook=" + Uri.EscapeDataString(options.WebhookUrl));
             var headers = BuildPlatformHeaders(options.Headers, options.Priority, options.StartTimeout);
-            var submittedAt = DateTimeOffset.UtcNow;
+            var submittedAt = DateTime.Now;
             cancellationToken.ThrowIfCancellationRequested();
             // Once the request is on the wire the server may already have created (and started)
             // the job. Aborting then would lose its id and leave it running, billed: so a stop gets
@@ -84,7 +84,7 @@ namespace Seedream.Protocol
         /// <summary>How long a stopped submit may still take to learn the id of the job it created.</summary>
         public static readonly TimeSpan SubmitCancelGrace = TimeSpan.FromSeconds(5);
 
-        private Task<Job> SubmitCoreAsync(EndpointId endpoint, string inputJson, Uri url, List<KeyValuePair<string, string>> headers, SubmitOptions options, DateTimeOffset submittedAt, CancellationToken cancellationToken)
+        private Task<Job> SubmitCoreAsync(EndpointId endpoint, string inputJson, Uri url, List<KeyValuePair<string, string>> headers, SubmitOptions options, DateTime submittedAt, CancellationToken cancellationToken)
         {
             return ExecuteAsync(FalOperation.Submit, () =>
                 {
@@ -135,7 +135,7 @@ namespace Seedream.Protocol
                 null, cancellationToken);
         }
 
-        private Job? RecoverSubmittedJob(HttpResponseMessage resp, EndpointId endpoint, SubmitOptions options, DateTimeOffset submittedAt)
+        private Job? RecoverSubmittedJob(HttpResponseMessage resp, EndpointId endpoint, SubmitOptions options, DateTime submittedAt)
         {
             var id = ResponseRequestId(resp);
             if (id == null) return null;
@@ -376,7 +376,7 @@ namespace Seedream.Protocol
                     else if (status == "ALREADY_COMPLETED") outcome = CancelOutcome.AlreadyCompleted;
                     else if (code == 400) throw BuildError(resp, body, job.RequestId);
                     else outcome = CancelOutcome.CancellationRequested;
-                    return new CancelResult { RequestId = job.RequestId, Endpoint = job.Endpoint.Full, Outcome = outcome };
+                    return new CancelResult { RequestId = job.RequestId, Endpoint = job.Endpoint.Full, Outcome = outcome.ToString() };
                 },
                 job.RequestId, cancellationToken);
         }

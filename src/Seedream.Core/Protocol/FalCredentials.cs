@@ -50,6 +50,19 @@ namespace Seedream.Protocol
             return null;
         }
 
+        /// <summary>Why no key was found, naming the half of an id/secret pair that is missing.</summary>
+        public static string DescribeMissing(Func<string, string?>? environment = null)
+        {
+            var env = environment ?? Environment.GetEnvironmentVariable;
+            var hasId = !string.IsNullOrWhiteSpace(env("FAL_KEY_ID"));
+            var hasSecret = !string.IsNullOrWhiteSpace(env("FAL_KEY_SECRET"));
+            if (hasId && !hasSecret)
+                return "FAL_KEY_ID is set but FAL_KEY_SECRET is not: set FAL_KEY_SECRET as well (or FAL_KEY), or run Connect-Seedream -ApiKey <key>.";
+            if (hasSecret && !hasId)
+                return "FAL_KEY_SECRET is set but FAL_KEY_ID is not: set FAL_KEY_ID as well (or FAL_KEY), or run Connect-Seedream -ApiKey <key>.";
+            return "No fal API key is configured. Run Connect-Seedream -ApiKey <key>, or set the FAL_KEY environment variable (or FAL_KEY_ID and FAL_KEY_SECRET).";
+        }
+
         /// <summary>Removes every occurrence of the key from a piece of text.</summary>
         public string Redact(string? text)
         {

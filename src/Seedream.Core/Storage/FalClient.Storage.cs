@@ -116,7 +116,7 @@ namespace Seedream.Protocol
                 ContentType = contentType,
                 FileSize = size,
                 SourcePath = info.FullName,
-                ExpiresAt = options.ExpiresIn.HasValue ? DateTimeOffset.UtcNow + options.ExpiresIn.Value : (DateTimeOffset?)null,
+                ExpiresAt = options.ExpiresIn.HasValue ? DateTime.Now + options.ExpiresIn.Value : (DateTime?)null,
             };
         }
 

@@ -109,6 +109,8 @@ namespace Seedream.Storage
         public long? Seed { get; set; }
         /// <summary>The extension without the dot.</summary>
         public string? Extension { get; set; }
+        /// <summary>The first input image of the edit (a path or URL), for {InputName}.</summary>
+        public string? InputName { get; set; }
     }
 
     /// <summary>
@@ -119,7 +121,7 @@ namespace Seedream.Storage
     public sealed class NameTemplate
     {
         public const string Default = "{RequestId}-{Index}.{ext}";
-        public static readonly string[] Placeholders = { "RequestId", "Index", "FileName", "Seed", "ext" };
+        public static readonly string[] Placeholders = { "InputName", "RequestId", "Index", "FileName", "Seed", "ext" };
 
         private readonly List<(bool IsPlaceholder, string Text)> _parts;
 
@@ -175,6 +177,20 @@ namespace Seedream.Storage
         /// The relative path ('/'-separated) for one image. Every segment is cleaned again after
         /// substitution, so a value like "CON" or "a." cannot produce an unsafe name.
         /// </summary>
+        /// <summary>The file name of a path or URL without its extension; null for a data URI or nothing.</summary>
+        private static string? InputStem(string? input)
+        {
+            if (string.IsNullOrWhiteSpace(input) || input!.StartsWith("data:", StringComparison.OrdinalIgnoreCase)) return null;
+            var text = input.Trim();
+            var query = text.IndexOfAny(new[] { '?', '#' });
+            if (query > 0 && text.Contains("://")) text = text.Substring(0, query);
+            text = text.TrimEnd('/', '\\');
+            var slash = text.LastIndexOfAny(new[] { '/', '\\' });
+            var name = slash >= 0 ? text.Substring(slash + 1) : text;
+            var dot = name.LastIndexOf('.');
+            return dot > 0 ? name.Substring(0, dot) : name.Length > 0 ? name : null;
+        }
+
         public string Render(NameValues v)
         {
             var sb = new StringBuilder();
@@ -192,8 +208,13 @@ namespace Seedream.Storage
                     case "FileName": sb.Append(SafeFileName.CleanStem(v.FileName, "image")); break;
                     case "Seed": sb.Append(v.Seed.HasValue ? v.Seed.Value.ToString(CultureInfo.InvariantCulture) : "noseed"); break;
                     case "ext": sb.Append(SafeFileName.CleanExtension(v.Extension) ?? "bin"); break;
+                    case "InputName": sb.Append(SafeFileName.CleanStem(InputStem(v.InputName) ?? v.RequestId, "image")); break;
                 }
             }
+            // Every name keeps the image's extension, even when the template leaves out {ext}.
+            var extension = SafeFileName.CleanExtension(v.Extension);
+            if (!UsesExtension && extension != null && !sb.ToString().EndsWith("." + extension, StringComparison.OrdinalIgnoreCase))
+                sb.Append('.').Append(extension);
             var segments = sb.ToString().Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries)
                 .Select(s => SafeFileName.Clean(s, "_"))
                 .ToArray();

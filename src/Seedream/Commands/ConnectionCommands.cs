@@ -93,7 +93,7 @@ namespace Seedream.Commands
             if (credentials == null)
             {
                 ThrowTerminatingError(new ErrorRecord(new SeedreamException(ParameterSetName == EnvironmentSet
-                        ? "Neither FAL_KEY nor FAL_KEY_ID and FAL_KEY_SECRET are set."
+                        ? FalCredentials.DescribeMissing()
                         : ParameterSetName == SecretSet ? $"The secret '{SecretName}' holds an empty key." : "The API key is empty."),
                     "SeedreamApiKeyMissing", ErrorCategory.AuthenticationError, null));
             }
@@ -251,8 +251,10 @@ namespace Seedream.Commands
             }
             if (session == null)
             {
-                WriteError(new ErrorRecord(new SeedreamException("No fal API key is configured. Run Connect-Seedream, or set FAL_KEY."),
-                    "SeedreamApiKeyMissing", ErrorCategory.AuthenticationError, null));
+                // No key anywhere: still show what is in force (the proxy and the defaults), so a
+                // script can check "KeySource -eq 'none'" instead of catching an error.
+                WriteVerbose(FalCredentials.DescribeMissing());
+                WriteObject(SeedreamSession.KeylessContext());
                 return;
             }
             WriteObject(session.ToContext());

@@ -23,24 +23,30 @@ namespace Seedream.Commands
         [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("image_urls", "Images", "ImageUrl", "ImageUrls")]
         [AllowEmptyCollection]
+        [ImageInputTransformation]
         public ImageInput[] Image { get; set; } = Array.Empty<ImageInput>();
 
         /// <summary>A preset (auto_2K, landscape_16_9, ...), WIDTHxHEIGHT, or @{ width = ...; height = ... }.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [Alias("image_size", "Size")]
+        // No "Size" alias: every file item has a Size property on Linux and macOS.
+        [Alias("image_size")]
         [ArgumentCompleter(typeof(ImageSizeCompleter))]
+        [EmptyIsNotGiven]
         public object? ImageSize { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("num_images")]
+        [EmptyIsNotGiven]
         public int? NumImages { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("max_images")]
+        [EmptyIsNotGiven]
         public int? MaxImages { get; set; }
 
         /// <summary>64-bit seed for reproducible output.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [EmptyIsNotGiven]
         public long? Seed { get; set; }
 
         /// <summary>Return images inline as data URIs (not kept in fal's request history).</summary>
@@ -51,17 +57,19 @@ namespace Seedream.Commands
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("enable_safety_checker")]
-        [BooleanTextTransformation]
+        [BooleanTextTransformation(EmptyIsNull = true)]
         public bool? EnableSafetyChecker { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("enhance_prompt_mode")]
         [ArgumentCompleter(typeof(EnhancePromptModeCompleter))]
+        [EmptyIsNotGiven]
         public string? EnhancePromptMode { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(EndpointCompleter))]
-        public string Endpoint { get; set; } = EndpointId.SeedreamV5LiteEdit;
+        [EmptyIsNotGiven]
+        public string? Endpoint { get; set; } = EndpointId.SeedreamV5LiteEdit;
 
         /// <summary>Extra input fields merged into the request body (for fields this version does not know).</summary>
         [Parameter]
@@ -85,15 +93,42 @@ namespace Seedream.Commands
         [Parameter]
         public Hashtable? Header { get; set; }
 
-        /// <summary>The validated request, the parsed endpoint and its submit options; null after writing errors.</summary>
+        /// <summary>Parameters given on the command line (bound before any pipeline input).</summary>
+        private HashSet<string> _commandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        protected override void BeginProcessing()
+        {
+            _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+        }
+
+        /// <summary>
+        /// The validated request, the parsed endpoint and its submit options; null after writing the
+        /// record's error. A bad record gets exactly one error: the first problem found, with any
+        /// others named in its message.
+        /// </summary>
         protected PreparedEdit? Prepare()
         {
-            var target = (object)Prompt;
-            if (!EndpointId.TryParse(Endpoint, out var endpoint, out var endpointError))
+            var errors = new List<ErrorRecord>();
+            var images = (Image ?? Array.Empty<ImageInput>()).Where(i => i != null).ToList();
+
+            // Piping an earlier result (Seedream.Image / Seedream.EditResult, live or deserialized)
+            // means "edit this image": its prompt, seed and endpoint are not carried over.
+            if (!_commandLine.Contains(nameof(Image)) && images.Count > 0 && images.All(i => i.IsEarlierOutput))
             {
-                WriteError(ErrorFactory.Create("SeedreamInvalidEndpoint", ErrorCategory.InvalidArgument, endpointError!, Endpoint));
-                return null;
+                if (!_commandLine.Contains(nameof(Seed))) Seed = null;
+                if (!_commandLine.Contains(nameof(Endpoint))) Endpoint = null;
+                if (!_commandLine.Contains(nameof(Prompt)))
+                {
+                    WriteError(ErrorFactory.Create("SeedreamPromptRequired", ErrorCategory.InvalidArgument,
+                        "A piped result is used as the input image; its prompt is not reused. Give the new prompt with -Prompt.", Prompt));
+                    return null;
+                }
             }
+
+            var endpointText = string.IsNullOrWhiteSpace(Endpoint) ? EndpointId.SeedreamV5LiteEdit : Endpoint!.Trim();
+            var target = (object)Prompt;
+            if (!EndpointId.TryParse(endpointText, out var endpoint, out var endpointError))
+                errors.Add(ErrorFactory.Create("SeedreamInvalidEndpoint", ErrorCategory.InvalidArgument, endpointError!, endpointText));
             var request = new EditRequest
             {
                 Prompt = Prompt,
@@ -104,21 +139,18 @@ namespace Seedream.Commands
                 EnableSafetyChecker = EnableSafetyChecker,
                 EnhancePromptMode = EnhancePromptMode,
             };
-            var ok = true;
             if (ImageSize != null)
             {
                 try { request.ImageSize = ImageSizeReader.Read(ImageSize); }
                 catch (FormatException ex)
                 {
-                    WriteError(ErrorFactory.Create("SeedreamImageSizeInvalid", ErrorCategory.InvalidArgument, ex.Message, ImageSize));
-                    ok = false;
+                    errors.Add(ErrorFactory.Create("SeedreamImageSizeInvalid", ErrorCategory.InvalidArgument, ex.Message, ImageSize));
                 }
             }
             try { request.AdditionalInput = PlainValue.Dictionary(AdditionalInput); }
             catch (ArgumentException ex)
             {
-                WriteError(ErrorFactory.Create("SeedreamAdditionalInputInvalid", ErrorCategory.InvalidArgument, ex.Message, AdditionalInput));
-                ok = false;
+                errors.Add(ErrorFactory.Create("SeedreamAdditionalInputInvalid", ErrorCategory.InvalidArgument, ex.Message, AdditionalInput));
             }
 
             Dictionary<string, string>? headers = null;
@@ -130,34 +162,38 @@ namespace Seedream.Commands
                     var name = Convert.ToString(e.Key, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
                     if (!name.StartsWith("x-fal-", StringComparison.OrdinalIgnoreCase) || name.Equals("x-fal-target-url", StringComparison.OrdinalIgnoreCase))
                     {
-                        WriteError(ErrorFactory.Create("SeedreamHeaderInvalid", ErrorCategory.InvalidArgument, $"Only x-fal-* headers can be passed with -Header; '{name}' is not allowed.", name));
-                        ok = false;
+                        errors.Add(ErrorFactory.Create("SeedreamHeaderInvalid", ErrorCategory.InvalidArgument, $"Only x-fal-* headers can be passed with -Header; '{name}' is not allowed.", name));
                         continue;
                     }
                     headers[name] = Convert.ToString(e.Value is PSObject p ? p.BaseObject : e.Value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
                 }
             }
             if (StartTimeoutSec.HasValue && !(StartTimeoutSec.Value > 1))
-            {
-                WriteError(ErrorFactory.Create("SeedreamStartTimeoutInvalid", ErrorCategory.InvalidArgument, $"StartTimeoutSec must be more than 1 second; {StartTimeoutSec.Value} is not.", StartTimeoutSec.Value));
-                ok = false;
-            }
+                errors.Add(ErrorFactory.Create("SeedreamStartTimeoutInvalid", ErrorCategory.InvalidArgument, $"StartTimeoutSec must be more than 1 second; {StartTimeoutSec.Value} is not.", StartTimeoutSec.Value));
 
-            // Images: more than 10 keeps the last 10 (the API's own rule), before anything is uploaded.
-            var images = (Image ?? Array.Empty<ImageInput>()).Where(i => i != null).ToList();
+            // Wildcards in local paths expand as Send-SeedreamFile -Path expands them; then more
+            // than 10 images keeps the last 10 (the API's own rule), before anything is uploaded.
+            var imageErrors = new List<ErrorRecord>();
+            images = ImageResolver.ExpandWildcards(this, images, imageErrors);
             if (images.Count > EditRequest.MaxInputImages)
             {
-                WriteWarning($"{images.Count} images were given; the model uses at most {EditRequest.MaxInputImages}, so only the last {EditRequest.MaxInputImages} are sent (the first {images.Count - EditRequest.MaxInputImages} are ignored, and not uploaded).");
-                images = images.Skip(images.Count - EditRequest.MaxInputImages).ToList();
+                var dropped = images.Count - EditRequest.MaxInputImages;
+                WriteWarning($"{images.Count} images were given; the model uses at most {EditRequest.MaxInputImages}, so only the last {EditRequest.MaxInputImages} are sent ({(dropped == 1 ? "the first one is" : $"the first {dropped} are")} ignored, and not uploaded).");
+                images = images.Skip(dropped).ToList();
             }
-            var resolved = ImageResolver.Check(this, images, InlineImages.IsPresent, out var imageErrors);
-            foreach (var e in imageErrors) WriteError(e);
-            ok &= imageErrors.Count == 0;
+            var resolved = ImageResolver.Check(this, images, InlineImages.IsPresent, out var checkErrors);
+            imageErrors.AddRange(checkErrors);
+            errors.AddRange(imageErrors);
             request.ImageUrls = resolved.Select(r => r.Url ?? r.Path!).ToList();
-            // Image references were checked one by one above (local files included).
-            var problems = request.Validate(checkImageUrls: false);
-            foreach (var p in problems) WriteError(ErrorFactory.FromProblem(p, target));
-            if (!ok || problems.Count > 0) return null;
+            // Image references were checked one by one above (local files included); a record whose
+            // images were all refused already has its specific error, not also "no image".
+            foreach (var p in request.Validate(checkImageUrls: false))
+                if (!(p.Code == "ImageRequired" && imageErrors.Count > 0)) errors.Add(ErrorFactory.FromProblem(p, target));
+            if (errors.Count > 0)
+            {
+                WriteError(OneError(errors));
+                return null;
+            }
 
             if (request.ImageSize?.ScaledToModelBounds() is (int w, int h) scaled && (scaled.Width != request.ImageSize.Width || scaled.Height != request.ImageSize.Height))
             {
@@ -175,14 +211,73 @@ namespace Seedream.Commands
             });
         }
 
-        /// <summary>The ShouldProcess target and action for an edit, with its estimated cost.</summary>
+        /// <summary>The first error of a record, with the others (if any) named in its message.</summary>
+        private static ErrorRecord OneError(List<ErrorRecord> errors)
+        {
+            var first = errors[0];
+            if (errors.Count == 1) return first;
+            var others = string.Join(" ", errors.Skip(1).Select(e => e.Exception.Message));
+            var record = new ErrorRecord(new SeedreamException(first.Exception.Message + " Also: " + others, first.Exception),
+                first.FullyQualifiedErrorId, first.CategoryInfo.Category, first.TargetObject);
+            return record;
+        }
+
+        /// <summary>The ShouldProcess target (naming the record by its prompt and inputs) and action, with its estimated cost.</summary>
         protected (string Target, string Action) Describe(PreparedEdit edit, string verb)
         {
             var prompt = edit.Request.Prompt ?? string.Empty;
             if (prompt.Length > 60) prompt = prompt.Substring(0, 57) + "...";
-            var target = $"{edit.Endpoint.Full}: '{prompt}' with {edit.Images.Count} input image(s)";
+            var names = edit.Images.Take(3).Select(i => ShortName(ImageResolver.Label(i))).ToList();
+            if (edit.Images.Count > 3) names.Add($"{edit.Images.Count - 3} more");
+            var target = $"{edit.Endpoint.Full}: '{prompt}' on {(names.Count == 0 ? "no image" : string.Join(", ", names))}";
             var action = $"{verb} ({Pricing.Describe(edit.Endpoint.Full, edit.Request.MaxImageCount)})";
             return (target, action);
+        }
+
+        private static string ShortName(string label)
+        {
+            if (label.StartsWith("data:", StringComparison.OrdinalIgnoreCase)) return label;
+            var cut = label.TrimEnd('/', '\\');
+            var slash = cut.LastIndexOfAny(new[] { '/', '\\' });
+            var name = slash >= 0 ? cut.Substring(slash + 1) : cut;
+            var query = name.IndexOf('?');
+            return query > 0 ? name.Substring(0, query) : name;
+        }
+
+        private int _whatIfCount;
+        private decimal _whatIfCost;
+        private bool _whatIfCostUnknown;
+
+        /// <summary>
+        /// ShouldProcess for one record; under -WhatIf it also adds the record's estimated cost to
+        /// the total that <see cref="WriteWhatIfTotal"/> reports at the end.
+        /// </summary>
+        protected bool ShouldProcessEdit(PreparedEdit edit, string verb)
+        {
+            var (target, action) = Describe(edit, verb);
+            if (ShouldProcess(target, action)) return true;
+            if (IsWhatIf)
+            {
+                _whatIfCount++;
+                var per = Pricing.PerImage(edit.Endpoint.Full);
+                if (per == null) _whatIfCostUnknown = true;
+                else _whatIfCost += per.Value * edit.Request.MaxImageCount;
+            }
+            return false;
+        }
+
+        private bool IsWhatIf =>
+            MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? (w is SwitchParameter sw ? sw.IsPresent : LanguagePrimitives.IsTrue(w))
+            : LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
+
+        /// <summary>Under -WhatIf with several records, one closing line with the batch's estimated total.</summary>
+        protected void WriteWhatIfTotal()
+        {
+            if (_whatIfCount < 2) return;
+            var total = string.Format(System.Globalization.CultureInfo.InvariantCulture, "${0:0.000}", _whatIfCost);
+            ShouldProcess($"{_whatIfCount} edits", _whatIfCostUnknown
+                ? $"Total: estimated cost at least {total} (some endpoints have no known price)"
+                : $"Total: estimated cost up to {total}");
         }
     }
 
@@ -201,5 +296,7 @@ namespace Seedream.Commands
         public EditRequest Request { get; }
         public IReadOnlyList<ResolvedImage> Images { get; }
         public SubmitOptions SubmitOptions { get; }
+        /// <summary>The inputs as results name them (<see cref="EditResult.InputImages"/>).</summary>
+        public string[] InputLabels => Images.Select(ImageResolver.Label).ToArray();
     }
 }

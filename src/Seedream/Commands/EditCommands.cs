@@ -33,9 +33,25 @@ namespace Seedream.Commands
         [Parameter]
         public SwitchParameter NoStream { get; set; }
 
-        /// <summary>Save each output image into this folder ({RequestId}-{Index}.{ext}); LocalPath on each image says where.</summary>
+        /// <summary>Save each output image into this folder; LocalPath on each image says where.</summary>
         [Parameter]
         public string? OutFolder { get; set; }
+
+        /// <summary>File names for -OutFolder: {InputName}, {RequestId}, {Index}, {FileName}, {Seed}, {ext}.</summary>
+        [Parameter]
+        public string NameTemplate { get; set; } = Storage.NameTemplate.Default;
+
+        private Storage.NameTemplate? _template;
+
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            try { _template = Storage.NameTemplate.Parse(NameTemplate); }
+            catch (FormatException ex)
+            {
+                ThrowTerminatingError(ErrorFactory.Create("SeedreamNameTemplateInvalid", ErrorCategory.InvalidArgument, ex.Message, NameTemplate, ex));
+            }
+        }
 
         protected override void ProcessRecord()
         {
@@ -53,8 +69,8 @@ namespace Seedream.Commands
                     return;
                 }
             }
-            var (target, action) = Describe(edit, Sync ? "Run edit synchronously" : "Submit edit and wait for it");
-            if (!ShouldProcess(target, action)) return;
+            var target = Describe(edit, string.Empty).Target;
+            if (!ShouldProcessEdit(edit, Sync ? "Run edit synchronously" : "Submit edit and wait for it")) return;
             var client = Session.Client;
             var sequence = _batch.Add();
             var pump = Pump;
@@ -87,7 +103,10 @@ namespace Seedream.Commands
         {
             DriveToEnd();
             _batch.Complete(this);
+            WriteWhatIfTotal();
         }
+
+        private static double Seconds(TimeSpan elapsed) => Math.Round(elapsed.TotalSeconds, 3);
 
         private sealed class Outcome
         {
@@ -107,7 +126,7 @@ namespace Seedream.Commands
             var saveErrors = new System.Collections.Generic.List<ErrorRecord>();
             if (outFolder != null)
             {
-                var saver = new ImageSaver(client, Storage.NameTemplate.Parse(Storage.NameTemplate.Default), force: false, ImageSaver.DefaultMaximumSizeMB * 1024L * 1024L);
+                var saver = new ImageSaver(client, _template!, force: false, ImageSaver.DefaultMaximumSizeMB * 1024L * 1024L);
                 saveErrors = await saver.SaveResultAsync(result, outFolder, null, ct).ConfigureAwait(false);
             }
             return new Outcome(result, saveErrors);
@@ -122,7 +141,8 @@ namespace Seedream.Commands
             {
                 var run = await client.RunAsync(edit.Endpoint, json, edit.SubmitOptions.StartTimeout, edit.SubmitOptions.Headers, ct).ConfigureAwait(false);
                 var synced = EditResultParser.Parse(run.Json, run.RequestId ?? string.Empty, edit.Endpoint.Full, edit.Request.Prompt);
-                synced.Duration = clock.Elapsed;
+                synced.InputImages = edit.InputLabels;
+                synced.Duration = Seconds(clock.Elapsed);
                 return synced;
             }
             var job = await client.SubmitAsync(edit.Endpoint, json, edit.SubmitOptions, ct).ConfigureAwait(false);
@@ -154,7 +174,8 @@ namespace Seedream.Commands
             var raw = await client.GetResultAsync(jobRef, succeeded: true, ct).ConfigureAwait(false);
             var result = EditResultParser.Parse(raw.Json, job.RequestId, edit.Endpoint.Full, edit.Request.Prompt);
             result.InferenceTime = status.InferenceTime;
-            result.Duration = clock.Elapsed;
+            result.InputImages = edit.InputLabels;
+            result.Duration = Seconds(clock.Elapsed);
             return result;
         }
     }
@@ -189,8 +210,8 @@ namespace Seedream.Commands
                     WriteWarning($"The webhook URL '{WebhookUrl}' is plain http: the result will travel unencrypted. fal recommends https.");
                 edit.SubmitOptions.WebhookUrl = WebhookUrl;
             }
-            var (target, action) = Describe(edit, "Submit edit");
-            if (!ShouldProcess(target, action)) return;
+            var target = Describe(edit, string.Empty).Target;
+            if (!ShouldProcessEdit(edit, "Submit edit")) return;
             var client = Session.Client;
             var inline = InlineImages.IsPresent;
             Enqueue(async ct =>
@@ -199,6 +220,7 @@ namespace Seedream.Commands
                     var submitted = await client.SubmitAsync(edit.Endpoint, edit.Request.ToJson(), edit.SubmitOptions, ct).ConfigureAwait(false);
                     submitted.Prompt = edit.Request.Prompt;
                     submitted.MaxImageCount = edit.Request.MaxImageCount;
+                    submitted.InputImages = edit.InputLabels;
                     return submitted;
                 },
                 job =>
@@ -210,7 +232,11 @@ namespace Seedream.Commands
                 ex => WriteFailure(ex, target));
         }
 
-        protected override void EndProcessing() => DriveToEnd();
+        protected override void EndProcessing()
+        {
+            DriveToEnd();
+            WriteWhatIfTotal();
+        }
     }
 
     internal static class JobOutcome

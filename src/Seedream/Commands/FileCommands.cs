@@ -87,6 +87,8 @@ namespace Seedream.Commands
                         continue;
                     }
                     FlushErrors(errors);
+                    if (ContentType == null && !LooksLikeImage(file))
+                        WriteWarning($"'{file}' is not an image this module recognises (PNG, JPEG, WebP, GIF, BMP, TIFF, HEIC or AVIF). It is uploaded as given, but the model cannot use it as an input image.");
                     if (!ShouldProcess(file, $"Upload {Size(length)} to fal storage")) continue;
                     Start(file, length);
                 }
@@ -129,6 +131,22 @@ namespace Seedream.Commands
             IOException _ => ErrorFactory.Create("SeedreamFileUnreadable", ErrorCategory.ReadError, $"'{file}' cannot be read: {ex.Message}", file, ex),
             _ => ErrorFactory.FromException(ex, file),
         };
+
+        private static bool LooksLikeImage(string file)
+        {
+            try
+            {
+                var header = new byte[FileTypes.HeaderLength];
+                using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
+                var n = fs.Read(header, 0, header.Length);
+                return FileTypes.Sniff(header, n) != null;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // Unreadable files get their own error from the upload itself.
+                return true;
+            }
+        }
 
         private void FlushErrors(List<ErrorRecord> errors)
         {
@@ -250,7 +268,8 @@ namespace Seedream.Commands
                 var final = RunAsync(ct => _saver.SaveAsync(item, _folder, _file, progress.Report, ct));
                 _saved++;
                 WriteVerbose($"Saved {(item.IsDataUri ? "inline image" : item.Source)} to '{final}'.");
-                WriteObject(new FileInfo(final));
+                // A provider item, as Get-Item gives it (PSPath, Mode, the FileSystem view).
+                WriteObject(FileItem(final));
             }
             catch (PipelineStoppedException)
             {
@@ -264,6 +283,19 @@ namespace Seedream.Commands
             {
                 WriteProgress(progress.Completed());
             }
+        }
+
+        private object FileItem(string path)
+        {
+            try
+            {
+                var items = InvokeProvider.Item.Get(new[] { path }, false, true);
+                if (items.Count == 1) return items[0];
+            }
+            catch (Exception ex) when (ex is ItemNotFoundException || ex is ProviderInvocationException || ex is NotSupportedException)
+            {
+            }
+            return new FileInfo(path);
         }
 
         /// <summary>

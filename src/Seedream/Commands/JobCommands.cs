@@ -19,7 +19,8 @@ namespace Seedream.Commands
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(EndpointCompleter))]
-        public string Endpoint { get; set; } = EndpointId.SeedreamV5LiteEdit;
+        [EmptyIsNotGiven]
+        public string? Endpoint { get; set; } = EndpointId.SeedreamV5LiteEdit;
 
         [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
         [Alias("status_url")]
@@ -37,12 +38,17 @@ namespace Seedream.Commands
         [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
         public string? Prompt { get; set; }
 
+        /// <summary>Carried through from a Seedream.Job so results name their input images.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public string[]? InputImages { get; set; }
+
         /// <summary>The job reference, or null after writing a non-terminating error.</summary>
         protected JobRef? MakeRef()
         {
-            if (!EndpointId.TryParse(Endpoint, out var endpoint, out var error))
+            var endpointText = string.IsNullOrWhiteSpace(Endpoint) ? EndpointId.SeedreamV5LiteEdit : Endpoint!.Trim();
+            if (!EndpointId.TryParse(endpointText, out var endpoint, out var error))
             {
-                WriteError(ErrorFactory.Create("SeedreamInvalidEndpoint", ErrorCategory.InvalidArgument, error!, Endpoint));
+                WriteError(ErrorFactory.Create("SeedreamInvalidEndpoint", ErrorCategory.InvalidArgument, error!, endpointText));
                 return null;
             }
             if (!JobRef.IsValidRequestId(RequestId))
@@ -92,10 +98,12 @@ namespace Seedream.Commands
         protected override void ProcessRecord()
         {
             var prompt = Prompt;
+            var inputs = InputImages;
             var logs = Logs.IsPresent;
             Run((client, job, ct) => client.GetStatusAsync(job, logs, ct), status =>
             {
                 status.Prompt = prompt;
+                status.InputImages = inputs ?? status.InputImages;
                 WriteObject(status);
             });
         }
@@ -126,6 +134,7 @@ namespace Seedream.Commands
         protected override void ProcessRecord()
         {
             var prompt = Prompt;
+            var inputs = InputImages;
             var pump = Pump;
             var reporter = new WaitReporter(pump.Post, r => () => WriteProgress(r), m => () => WriteVerbose(m), ActivityId + (_sequence++ % 100000), "Waiting for Seedream job");
             var options = new WaitOptions
@@ -140,6 +149,7 @@ namespace Seedream.Commands
                 status =>
                 {
                     status.Prompt = prompt;
+                    status.InputImages = inputs ?? status.InputImages;
                     if (status.IsFailed) WriteWarning($"Request {status.RequestId} completed with an error ({status.ErrorType ?? "error"}): {status.Error}");
                     WriteObject(status);
                 },
@@ -167,6 +177,7 @@ namespace Seedream.Commands
         protected override void ProcessRecord()
         {
             var prompt = Prompt;
+            var inputs = InputImages;
             var wait = Wait.IsPresent;
             var knownStatus = Status;
             Run(async (client, job, ct) =>
@@ -180,6 +191,7 @@ namespace Seedream.Commands
                 var raw = await client.GetResultAsync(job, status?.IsSucceeded == true, ct).ConfigureAwait(false);
                 var result = EditResultParser.Parse(raw.Json, job.RequestId, job.Endpoint.Full, prompt);
                 result.InferenceTime = status?.InferenceTime;
+                result.InputImages = inputs ?? result.InputImages;
                 return result;
             }, WriteObject);
         }
@@ -215,10 +227,10 @@ namespace Seedream.Commands
             {
                 switch (result.Outcome)
                 {
-                    case CancelOutcome.AlreadyCompleted:
+                    case nameof(CancelOutcome.AlreadyCompleted):
                         WriteWarning($"Request {result.RequestId} had already completed; nothing was cancelled.");
                         break;
-                    case CancelOutcome.NotFound:
+                    case nameof(CancelOutcome.NotFound):
                         WriteError(ErrorFactory.Create("SeedreamJobNotFound", ErrorCategory.ObjectNotFound, $"fal does not know request {result.RequestId} on {result.Endpoint}.", result.RequestId));
                         break;
                     default:

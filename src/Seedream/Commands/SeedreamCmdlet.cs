@@ -158,7 +158,7 @@ namespace Seedream.Commands
                 if (s == null)
                 {
                     ThrowTerminatingError(new ErrorRecord(
-                        new SeedreamException("No fal API key is configured. Run Connect-Seedream -ApiKey <key>, or set the FAL_KEY environment variable (or FAL_KEY_ID and FAL_KEY_SECRET)."),
+                        new SeedreamException(FalCredentials.DescribeMissing()),
                         "SeedreamApiKeyMissing", ErrorCategory.AuthenticationError, null));
                 }
                 _session = s;

@@ -64,7 +64,7 @@ namespace Seedream.Commands
             var endpoint = fakeBoundParameters?["Endpoint"] is object e ? Convert.ToString(e is PSObject p ? p.BaseObject : e, System.Globalization.CultureInfo.InvariantCulture) : null;
             var jobs = JobHistory.Recent().Where(j => string.IsNullOrEmpty(endpoint) || string.Equals(j.Endpoint.Trim('/'), endpoint!.Trim('/'), StringComparison.OrdinalIgnoreCase));
             // One entry per id: Invoke-SeedreamEdit and Submit-SeedreamJob may both have recorded it.
-            return CompletionHelper.Match(wordToComplete, jobs.GroupBy(j => j.RequestId).Select(g => g.First()).Select(j => (j.RequestId, $"{j.SubmittedAt.ToLocalTime():T} {Shorten(j.Prompt)}")));
+            return CompletionHelper.Match(wordToComplete, jobs.GroupBy(j => j.RequestId).Select(g => g.First()).Select(j => (j.RequestId, $"{j.SubmittedAt:T} {Shorten(j.Prompt)}")));
         }
 
         private static string Shorten(string? s) => s == null ? string.Empty : s.Length <= 60 ? s : s.Substring(0, 57) + "...";

@@ -4,9 +4,10 @@ using System.IO;
 namespace Seedream.Commands
 {
     /// <summary>
-    /// One value given to -Image. PowerShell converts strings (URLs, data URIs, paths), Uri,
-    /// FileInfo, Seedream.Image and Seedream.File into it through the public constructors, so a mix
-    /// of all of them can be passed or piped (<c>Seedream.ImageInput</c>).
+    /// One value given to -Image. <see cref="Internal.ImageInputTransformationAttribute"/> turns what
+    /// users pass or pipe (strings, Uri, FileInfo, the module's own outputs, and the same objects
+    /// after Export-Clixml, Receive-Job or ConvertFrom-Json) into these; the public constructors
+    /// also let PowerShell convert the plain types directly.
     /// </summary>
     public sealed class ImageInput
     {
@@ -36,9 +37,10 @@ namespace Seedream.Commands
         public ImageInput(Image value)
         {
             if (value == null) throw new ArgumentNullException(nameof(value));
-            // A saved result is reused from the remote URL: no upload needed.
+            // An earlier result is reused from its remote URL: no upload needed.
             Url = value.Url;
             Source = value;
+            IsEarlierOutput = true;
         }
 
         public ImageInput(File value)
@@ -47,6 +49,23 @@ namespace Seedream.Commands
             Source = value;
         }
 
+        private ImageInput(string? url, string? localPath, bool isProviderPath, bool isEarlierOutput, object? source)
+        {
+            Url = url;
+            LocalPath = localPath;
+            IsProviderPath = isProviderPath;
+            IsEarlierOutput = isEarlierOutput;
+            Source = source;
+        }
+
+        /// <summary>An image named by URL (or data URI) inside some other object.</summary>
+        internal static ImageInput FromUrl(string url, object? source, bool isEarlierOutput) =>
+            new ImageInput(url.Trim(), null, false, isEarlierOutput, source);
+
+        /// <summary>A file named by its full file-system path (a FileInfo, live or deserialized).</summary>
+        internal static ImageInput FromFullPath(string path, object? source) =>
+            new ImageInput(null, path, true, false, source);
+
         /// <summary>Remote URL or data URI, when the input is not a local file.</summary>
         public string? Url { get; }
         /// <summary>Local path as given (relative to the PowerShell location) or a FileInfo's full path.</summary>
@@ -54,6 +73,11 @@ namespace Seedream.Commands
         /// <summary>True when <see cref="LocalPath"/> is already a file-system path (from a FileInfo).</summary>
         public bool IsProviderPath { get; }
         public bool IsLocal => LocalPath != null;
+        /// <summary>
+        /// True for an image of an earlier result (Seedream.Image or Seedream.EditResult, also after
+        /// serialization): piping one means "edit this image", never "reuse its prompt or seed".
+        /// </summary>
+        public bool IsEarlierOutput { get; }
         public object? Source { get; }
 
         public override string ToString() => Url ?? LocalPath ?? string.Empty;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -78,6 +79,66 @@ namespace Seedream.Commands.Internal
                         cmdlet.WriteWarning($"'{r.Path}' becomes a data URI of about {r.Length * 4 / 3 / 1024 / 1024} MB inside the request; uploading it (without -InlineImages) is faster.");
             }
             return result;
+        }
+
+        /// <summary>
+        /// Expands wildcards in local paths given as text (-Image ./photos/*.png), as
+        /// Send-SeedreamFile -Path does. A path that exists literally is kept as it is; a pattern
+        /// that matches nothing is one SeedreamImageNotFound error.
+        /// </summary>
+        public static List<ImageInput> ExpandWildcards(PSCmdlet cmdlet, List<ImageInput> inputs, List<ErrorRecord> errors)
+        {
+            if (!inputs.Any(i => i.IsLocal && !i.IsProviderPath && WildcardPattern.ContainsWildcardCharacters(i.LocalPath))) return inputs;
+            var result = new List<ImageInput>();
+            foreach (var input in inputs)
+            {
+                if (!input.IsLocal || input.IsProviderPath || !WildcardPattern.ContainsWildcardCharacters(input.LocalPath))
+                {
+                    result.Add(input);
+                    continue;
+                }
+                try
+                {
+                    var literal = ResolveLiteral(cmdlet, input.LocalPath!);
+                    if (System.IO.File.Exists(literal))
+                    {
+                        result.Add(input);
+                        continue;
+                    }
+                }
+                catch (Exception ex) when (ex is ItemNotFoundException || ex is NotSupportedException || ex is ArgumentException || ex is PSInvalidOperationException || ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException)
+                {
+                }
+                var matches = new List<string>();
+                try
+                {
+                    var found = cmdlet.SessionState.Path.GetResolvedProviderPathFromPSPath(input.LocalPath, out var provider);
+                    if (string.Equals(provider?.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
+                        matches.AddRange(found.Where(f => !Directory.Exists(f)));
+                }
+                catch (Exception ex) when (ex is ItemNotFoundException || ex is NotSupportedException || ex is ArgumentException || ex is PSInvalidOperationException || ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException)
+                {
+                }
+                if (matches.Count == 0)
+                {
+                    errors.Add(ErrorFactory.Create("SeedreamImageNotFound", ErrorCategory.ObjectNotFound, $"Image '{input.LocalPath}' matches no file.", input.Source));
+                    continue;
+                }
+                matches.Sort(StringComparer.Ordinal);
+                foreach (var m in matches) result.Add(ImageInput.FromFullPath(m, input.Source));
+            }
+            return result;
+        }
+
+        /// <summary>How an input image is named in results and messages: a local path, a URL, or a short label for a data URI.</summary>
+        public static string Label(ResolvedImage image)
+        {
+            if (image.Path != null) return image.Path;
+            var url = image.Url ?? string.Empty;
+            if (!url.StartsWith("data:", StringComparison.OrdinalIgnoreCase)) return url;
+            var end = url.IndexOfAny(new[] { ';', ',' });
+            var mime = end > 5 ? url.Substring(5, end - 5) : "application/octet-stream";
+            return $"data:{mime} ({url.Length:N0} characters)";
         }
 
         /// <summary>Resolves a literal path (no wildcards) against the current PowerShell location.</summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -25,6 +26,8 @@ namespace Seedream.Commands.Internal
         /// <summary>The Seedream.Image to stamp with LocalPath once saved.</summary>
         public Image? Image { get; set; }
         public object? Target { get; set; }
+        /// <summary>The first input image of the edit that made it, for {InputName}.</summary>
+        public string? InputName { get; set; }
         public bool IsDataUri => Source.StartsWith("data:", StringComparison.OrdinalIgnoreCase);
     }
 
@@ -61,10 +64,10 @@ namespace Seedream.Commands.Internal
                     errors.Add(ErrorFactory.Create("SeedreamSaveInputInvalid", ErrorCategory.InvalidArgument, "An empty value cannot be saved.", null));
                     return;
                 case EditResult result:
-                    foreach (var image in result.Images) items.Add(FromImage(image, result.Seed, result));
+                    foreach (var image in result.Images) items.Add(FromImage(image, result.Seed, result, result.InputImages.FirstOrDefault()));
                     return;
                 case Image image:
-                    items.Add(FromImage(image, image.Seed, image));
+                    items.Add(FromImage(image, image.Seed, image, null));
                     return;
                 case File file:
                     AddUrl(file.Url, file, items, errors, file.ContentType, file.FileSize > 0 ? file.FileSize : (long?)null, file.FileName, null, null, seed);
@@ -105,8 +108,9 @@ namespace Seedream.Commands.Internal
                 $"A {value.GetType().Name} cannot be saved: pass a Seedream.EditResult, a Seedream.Image, a URL or a data URI.", input));
         }
 
-        private static SaveItem FromImage(Image image, long? seed, object target) => new SaveItem
+        private static SaveItem FromImage(Image image, long? seed, object target, string? inputName) => new SaveItem
         {
+            InputName = inputName,
             Source = image.Url,
             ContentType = image.ContentType,
             ExpectedSize = image.FileSize,
@@ -316,6 +320,7 @@ namespace Seedream.Commands.Internal
                 FileName = fileName,
                 Seed = item.Seed,
                 Extension = ext,
+                InputName = item.InputName,
             }));
 
         private async Task WriteDataUriAsync(SaveItem item, string temp, Action<long, long?>? progress, CancellationToken ct)

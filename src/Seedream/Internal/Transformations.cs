@@ -1,5 +1,7 @@
 using System;
 using System.Collections;
+using System.Collections.Generic;
+using System.IO;
 using System.Globalization;
 using System.Management.Automation;
 using System.Net;
@@ -9,11 +11,15 @@ namespace Seedream.Commands.Internal
 {
     /// <summary>
     /// Lets a boolean parameter bind from CSV text ("true", "false", "1", "0", "yes", "no"), which
-    /// PowerShell's own binder refuses for bool and misreads ("False" is true) for switches.
+    /// PowerShell's own binder refuses for bool and misreads ("False" is true) for switches. An
+    /// empty cell means "not given": null for a bool?, off for a switch.
     /// </summary>
     [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
     internal sealed class BooleanTextTransformationAttribute : ArgumentTransformationAttribute
     {
+        /// <summary>True for a nullable bool, where an empty cell becomes null rather than false.</summary>
+        public bool EmptyIsNull { get; set; }
+
         public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
         {
             var value = inputData is PSObject p ? p.BaseObject : inputData;
@@ -22,11 +28,143 @@ namespace Seedream.Commands.Internal
                 switch (s.Trim().ToLowerInvariant())
                 {
                     case "true": case "1": case "yes": case "on": case "$true": return true;
-                    case "false": case "0": case "no": case "off": case "$false": case "": return false;
+                    case "false": case "0": case "no": case "off": case "$false": return false;
+                    case "": return EmptyIsNull ? null : (object)false;
                     default: throw new ArgumentTransformationMetadataException($"'{s}' is not a boolean. Use true or false.");
                 }
             }
             return inputData;
+        }
+    }
+
+    /// <summary>
+    /// An empty or blank string (an empty CSV cell) means "not given": it binds as null, so the
+    /// parameter keeps its default instead of failing to convert ("" to an int) or, worse,
+    /// converting silently (PowerShell turns "" into 0).
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    internal sealed class EmptyIsNotGivenAttribute : ArgumentTransformationAttribute
+    {
+        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+        {
+            var value = inputData is PSObject p ? p.BaseObject : inputData;
+            return value is string s && s.Trim().Length == 0 ? null : inputData;
+        }
+    }
+
+    /// <summary>
+    /// Turns whatever is given or piped to -Image into <see cref="ImageInput"/>s: strings (URLs,
+    /// data URIs, paths; several in one string separated by '|', as in a CSV cell), Uri, FileInfo,
+    /// Seedream.Image / Seedream.EditResult / Seedream.File, and the same objects after
+    /// Export-Clixml/Import-Clixml, Receive-Job or ConvertFrom-Json (anything with a Url, an Images
+    /// list, or a FullName). An object that is none of these is refused as an invalid cast, which
+    /// pipeline binding treats as "this input is not an image" (so a CSV row binds by its columns).
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    internal sealed class ImageInputTransformationAttribute : ArgumentTransformationAttribute
+    {
+        /// <summary>Separates several images in one string (a CSV cell). Neither URLs nor data URIs nor Windows paths use it.</summary>
+        public const char Separator = '|';
+
+        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+        {
+            if (inputData == null) return null;
+            var images = new List<ImageInput>();
+            Add(inputData, images, earlier: false, depth: 0);
+            return images.ToArray();
+        }
+
+        private static void Add(object? input, List<ImageInput> images, bool earlier, int depth)
+        {
+            var value = input is PSObject p ? p.BaseObject : input;
+            switch (value)
+            {
+                case null:
+                    return;
+                case ImageInput ready:
+                    images.Add(ready);
+                    return;
+                case string text:
+                    foreach (var part in text.Split(Separator))
+                        if (part.Trim().Length > 0) images.Add(new ImageInput(part.Trim()));
+                    return;
+                case Uri uri:
+                    images.Add(new ImageInput(uri));
+                    return;
+                case FileInfo file:
+                    images.Add(new ImageInput(file));
+                    return;
+                case DirectoryInfo folder:
+                    // Refused later with its own error (SeedreamImageIsDirectory).
+                    images.Add(ImageInput.FromFullPath(folder.FullName, folder));
+                    return;
+                case Image image:
+                    images.Add(new ImageInput(image));
+                    return;
+                case File uploaded:
+                    images.Add(new ImageInput(uploaded));
+                    return;
+                case EditResult result:
+                    foreach (var image in result.Images) images.Add(new ImageInput(image));
+                    return;
+                case IDictionary dict:
+                    var url = Text(Find(dict, "Url"));
+                    if (url != null) { images.Add(ImageInput.FromUrl(url, input, earlier)); return; }
+                    break;
+                case IEnumerable list when depth < 3 && !(value is PSCustomObject):
+                    foreach (var element in list) Add(element, images, earlier, depth + 1);
+                    return;
+            }
+
+            if (depth < 3 && value != null && !(value is IDictionary))
+            {
+                var pso = PSObject.AsPSObject(input!);
+                var isOutput = earlier || IsModuleOutput(pso) || pso.Properties["RequestId"] != null || pso.Properties["request_id"] != null;
+                var nested = pso.Properties["Images"]?.Value;
+                if (nested != null)
+                {
+                    var before = images.Count;
+                    Add(nested, images, isOutput, depth + 1);
+                    if (images.Count > before) return;
+                }
+                var url = Text(pso.Properties["Url"]?.Value);
+                if (url != null)
+                {
+                    images.Add(ImageInput.FromUrl(url, input, isOutput));
+                    return;
+                }
+                var fullName = Text(pso.Properties["FullName"]?.Value);
+                if (fullName != null)
+                {
+                    images.Add(ImageInput.FromFullPath(fullName, input));
+                    return;
+                }
+            }
+            var type = value is PSObject shown ? shown.TypeNames.Count > 0 ? shown.TypeNames[0] : "object" : value!.GetType().FullName;
+            // An invalid cast: the binder then tries the object's properties instead (CSV rows).
+            throw new ArgumentTransformationMetadataException(
+                $"A {type} is not an image. Pass a path, a URL, a data URI, a file (Get-Item), an upload (Send-SeedreamFile) or an earlier result.",
+                new PSInvalidCastException("Not an image: " + type));
+        }
+
+        private static bool IsModuleOutput(PSObject pso)
+        {
+            foreach (var name in pso.TypeNames)
+                if (name.EndsWith("Seedream.Image", StringComparison.Ordinal) || name.EndsWith("Seedream.EditResult", StringComparison.Ordinal)) return true;
+            return false;
+        }
+
+        private static object? Find(IDictionary dict, string key)
+        {
+            foreach (DictionaryEntry e in dict)
+                if (string.Equals(Convert.ToString(e.Key, CultureInfo.InvariantCulture), key, StringComparison.OrdinalIgnoreCase)) return e.Value;
+            return null;
+        }
+
+        private static string? Text(object? value)
+        {
+            value = value is PSObject p ? p.BaseObject : value;
+            return value is string s && s.Trim().Length > 0 ? s.Trim() : value is Uri u ? u.OriginalString : null;
         }
     }
 

@@ -18,13 +18,13 @@ namespace Seedream.Commands.Session
             Options = options;
             Client = new FalClient(options);
             Connected = connected;
-            ConnectedAt = connected ? DateTimeOffset.Now : (DateTimeOffset?)null;
+            ConnectedAt = connected ? DateTime.Now : (DateTime?)null;
         }
 
         public FalClientOptions Options { get; }
         public FalClient Client { get; }
         public bool Connected { get; }
-        public DateTimeOffset? ConnectedAt { get; }
+        public DateTime? ConnectedAt { get; }
 
         public Context ToContext() => new Context
         {
@@ -35,6 +35,21 @@ namespace Seedream.Commands.Session
             Connected = Connected,
             ConnectedAt = ConnectedAt,
         };
+
+        /// <summary>The settings in force when no key is configured: the proxy from SEEDREAM_PROXY_URL and the defaults.</summary>
+        public static Context KeylessContext()
+        {
+            var defaults = new FalClientOptions();
+            var proxy = Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable);
+            return new Context
+            {
+                KeySource = "none",
+                ProxyUrl = string.IsNullOrWhiteSpace(proxy) ? null : proxy!.Trim(),
+                MaxRetryCount = defaults.MaxRetryCount,
+                TimeoutSec = (int)defaults.RequestTimeout.TotalSeconds,
+                Connected = false,
+            };
+        }
 
         public void Dispose() => Client.Dispose();
     }
@@ -54,7 +69,9 @@ namespace Seedream.Commands.Session
             public string? EnvironmentFingerprint;
         }
 
-        private static readonly ConditionalWeakTable<Runspace, Slot> Slots = new ConditionalWeakTable<Runspace, Slot>();
+        // Not readonly: removing the module starts a fresh table (the assembly itself stays loaded,
+        // so without this a re-import would find the disposed sessions of the old one).
+        private static ConditionalWeakTable<Runspace, Slot> Slots = new ConditionalWeakTable<Runspace, Slot>();
         private static readonly ConcurrentDictionary<SeedreamSession, byte> Live = new ConcurrentDictionary<SeedreamSession, byte>();
         private static readonly object Gate = new object();
 
@@ -122,13 +139,21 @@ namespace Seedream.Commands.Session
             Live.TryRemove(session, out _);
         }
 
+        /// <summary>
+        /// The module was removed (Remove-Module, or Import-Module -Force): every setting made by
+        /// Connect-Seedream ends, and every client is disposed. The next import starts afresh.
+        /// </summary>
         public static void DisposeAll()
         {
-            foreach (var s in Live.Keys)
+            lock (Gate)
             {
-                try { s.Dispose(); } catch (ObjectDisposedException) { }
+                Slots = new ConditionalWeakTable<Runspace, Slot>();
+                foreach (var s in Live.Keys)
+                {
+                    try { s.Dispose(); } catch (ObjectDisposedException) { }
+                }
+                Live.Clear();
             }
-            Live.Clear();
         }
 
         private static string Fingerprint(string text)

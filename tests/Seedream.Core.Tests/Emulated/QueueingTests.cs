@@ -59,7 +59,7 @@ public sealed class QueueingTests : IClassFixture<QueueingEmulatorFixture>, IAsy
         Assert.Contains("position", status.ToString());
 
         // Cancelling the one ahead moves c up.
-        Assert.Equal(CancelOutcome.CancellationRequested, (await _client.CancelAsync(bRef, Timeout())).Outcome);
+        Assert.Equal(nameof(CancelOutcome.CancellationRequested), (await _client.CancelAsync(bRef, Timeout())).Outcome);
         Assert.Equal(c.QueuePosition - 1, (await _client.GetStatusAsync(cRef, false, Timeout())).QueuePosition);
     }
 
@@ -117,7 +117,7 @@ public sealed class QueueingTests : IClassFixture<QueueingEmulatorFixture>, IAsy
         await SubmitAsync();
         var (_, job) = await SubmitAsync();
         var r = await _client.CancelAsync(job, Timeout());
-        Assert.Equal(CancelOutcome.CancellationRequested, r.Outcome);
+        Assert.Equal(nameof(CancelOutcome.CancellationRequested), r.Outcome);
         Assert.Equal(EndpointId.SeedreamV5LiteEdit, r.Endpoint);
 
         var status = await _client.GetStatusAsync(job, false, Timeout());
@@ -131,7 +131,7 @@ public sealed class QueueingTests : IClassFixture<QueueingEmulatorFixture>, IAsy
         Assert.Equal(job.RequestId, ex.RequestId);
 
         // A second cancel finds it finished.
-        Assert.Equal(CancelOutcome.AlreadyCompleted, (await _client.CancelAsync(job, Timeout())).Outcome);
+        Assert.Equal(nameof(CancelOutcome.AlreadyCompleted), (await _client.CancelAsync(job, Timeout())).Outcome);
     }
 
     [Fact]

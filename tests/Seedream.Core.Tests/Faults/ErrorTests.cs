@@ -178,7 +178,7 @@ public sealed class ErrorTests
         Assert.Equal("Image failed the safety check", st.Error);
         Assert.Equal(2.5, st.InferenceTime);
         Assert.Equal(new[] { "a", "b" }, st.Logs.Select(l => l.Message));
-        Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, 678, TimeSpan.Zero), st.Logs[0].Timestamp);
+        Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, 678, TimeSpan.Zero).UtcDateTime, st.Logs[0].Timestamp!.Value.ToUniversalTime());
         Assert.Null(st.Logs[1].Timestamp);
         Assert.EndsWith("?logs=1", s.Seen.Single().Target);
     }
@@ -234,10 +234,10 @@ public sealed class ErrorTests
             _ => FaultServer.Json(ctx, 400, "{\"detail\":\"bad\",\"error_type\":\"bad_request\"}"),
         });
         using var client = Direct(s);
-        Assert.Equal(CancelOutcome.CancellationRequested, (await client.CancelAsync(Queued, Timeout())).Outcome);
-        Assert.Equal(CancelOutcome.AlreadyCompleted, (await client.CancelAsync(Queued, Timeout())).Outcome);
-        Assert.Equal(CancelOutcome.NotFound, (await client.CancelAsync(Queued, Timeout())).Outcome);
-        Assert.Equal(CancelOutcome.NotFound, (await client.CancelAsync(Queued, Timeout())).Outcome);
+        Assert.Equal(nameof(CancelOutcome.CancellationRequested), (await client.CancelAsync(Queued, Timeout())).Outcome);
+        Assert.Equal(nameof(CancelOutcome.AlreadyCompleted), (await client.CancelAsync(Queued, Timeout())).Outcome);
+        Assert.Equal(nameof(CancelOutcome.NotFound), (await client.CancelAsync(Queued, Timeout())).Outcome);
+        Assert.Equal(nameof(CancelOutcome.NotFound), (await client.CancelAsync(Queued, Timeout())).Outcome);
         var ex = await Assert.ThrowsAsync<FalApiException>(() => client.CancelAsync(Queued, Timeout()));
         Assert.Equal(FalErrorKind.BadRequest, ex.Kind);
         Assert.All(s.Seen, r => Assert.Equal("PUT", r.Method));

@@ -151,7 +151,7 @@ public sealed class RecoveryTests
         }
         finally { System.IO.File.Delete(path); }
         Assert.Equal(2, cdn.Seen.Count);
-        Assert.Equal(CancelOutcome.CancellationRequested, (await client.CancelAsync(Queued, Timeout())).Outcome);
+        Assert.Equal(nameof(CancelOutcome.CancellationRequested), (await client.CancelAsync(Queued, Timeout())).Outcome);
         Assert.Equal(2, api.Count("cancel"));
     }
 }
