@@ -10,6 +10,7 @@
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('Seedream.Format.ps1xml')
+    TypesToProcess       = @('Seedream.Types.ps1xml')
     CmdletsToExport      = @(
         'Connect-Seedream'
         'Disconnect-Seedream'

@@ -11,8 +11,9 @@
       Test     the whole suite (tests/run.sh: build, xUnit, the fal JS client compatibility suite, Pester).
       Pester   only the Pester files in tests/pester (Pester 5 must be installed).
       Demo     starts the local fal emulator and runs examples/demo.ps1 in this pwsh against it.
-      Package  output/Seedream.<version>.nupkg through a temporary local PSResourceGet repository
-               (Publish-PSResource), replacing the one the dotnet build packed.
+      Package  a Release build: output/Seedream (the module) and output/Seedream.<version>.nupkg, the
+               package the README describes (manifest metadata, licence, PSCmdlet_*/PSCommand_* tags),
+               packed by tools/Seedream.Package whatever -Configuration says.
 
 .EXAMPLE
     ./build.ps1 -Task Build, Test
@@ -45,6 +46,8 @@ function Invoke-Build {
 function Invoke-Pester5 {
     $pester = Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0.0' | Sort-Object Version -Descending | Select-Object -First 1
     if (-not $pester) { throw 'Pester 5 is not installed: Install-Module Pester -MinimumVersion 5.0 -Scope CurrentUser' }
+    # The tests use the module and emulator of the build that is there (Debug or Release, newest first).
+    if (-not (Test-Path (Join-Path $moduleDir 'Seedream.psd1'))) { Invoke-Build }
     Import-Module $pester
     $config = New-PesterConfiguration
     $config.Run.Path = Join-Path $root 'tests/pester'
@@ -52,7 +55,9 @@ function Invoke-Pester5 {
     $config.Run.PassThru = $true
     $config.Output.Verbosity = 'Detailed'
     $result = Invoke-Pester -Configuration $config
-    if ($result.FailedCount -gt 0) { throw "$($result.FailedCount) Pester test(s) failed" }
+    # One line that tests/run.sh adds to its total.
+    Write-Host ('Pester: {0} passed, {1} failed' -f $result.PassedCount, ($result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount))
+    if ($result.Result -ne 'Passed') { throw "Pester: $($result.FailedCount) test(s) failed" }
 }
 
 function Start-Emulator {
@@ -91,21 +96,15 @@ foreach ($t in $Task) {
             }
         }
         'Package' {
-            Invoke-Build
+            # A package is always a Release build; the dotnet build packs it (tools/Seedream.Package),
+            # so pwsh, PSResourceGet and the .NET-only route give the same file.
+            $saved = $Configuration
+            $Configuration = 'Release'
+            try { Invoke-Build } finally { $Configuration = $saved }
             $manifest = Import-PowerShellDataFile (Join-Path $root 'Seedream.psd1')
-            $repoName = 'SeedreamLocal-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-            $repoPath = Join-Path $root 'output'
-            # Publishing refuses to overwrite a package of the same version: remove the dotnet build's copy.
-            $package = Join-Path $repoPath "Seedream.$($manifest.ModuleVersion).nupkg"
-            Remove-Item -LiteralPath $package -ErrorAction SilentlyContinue
-            Register-PSResourceRepository -Name $repoName -Uri $repoPath -Trusted
-            try {
-                Publish-PSResource -Path $moduleDir -Repository $repoName
-                Write-Host "Package: $package"
-            }
-            finally {
-                Unregister-PSResourceRepository -Name $repoName
-            }
+            $package = Join-Path $root "output/Seedream.$($manifest.ModuleVersion).nupkg"
+            if (-not (Test-Path $package)) { throw "The build did not pack $package" }
+            Write-Host "Package: $package (Release)"
         }
     }
 }

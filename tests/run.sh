@@ -43,7 +43,17 @@ fi
 
 echo "== Pester"
 if command -v pwsh >/dev/null 2>&1; then
-  pwsh -NoProfile -File ./build.ps1 -Task Pester || failed=$((failed + 1))
+  # Real PowerShell: the Pester suite is the module's user-level contract. Its counts join the total;
+  # a run that reports no counts (Pester missing, a crash) is one failure, never a pass.
+  pwsh -NoProfile -File ./build.ps1 -Task Pester 2>&1 | tee "$results/pester.log"
+  pester_status=${PIPESTATUS[0]}
+  counts=$(sed 's/\x1b\[[0-9;]*m//g' "$results/pester.log" | grep -E '^Pester: [0-9]+ passed, [0-9]+ failed' | tail -n 1)
+  p=$(echo "$counts" | sed -E 's/^Pester: ([0-9]+) passed.*/\1/')
+  f=$(echo "$counts" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+  if [ -z "$counts" ]; then p=0; f=1; echo "Pester did not report results"; fi
+  if [ "$pester_status" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then f=1; fi
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
 else
   echo "Pester: not run (pwsh is not installed on this machine; the Pester files in tests/pester run with ./build.ps1 -Task Test where it is)"
 fi

@@ -99,7 +99,7 @@ namespace Seedream.Module.Tests
                     $Host.UI.WriteLine('=== ' + $title)
                     $value | Out-Default
                 }
-                $now = [DateTimeOffset]::Now
+                $now = [datetime]::Now
                 Show 'Job' ([Seedream.Job]@{ RequestId = 'job-0001'; Endpoint = 'fal-ai/bytedance/seedream/v5/lite/edit'; Status = 'IN_QUEUE'; QueuePosition = 3; SubmittedAt = $now })
                 Show 'JobStatusQueued' ([Seedream.JobStatus]@{ RequestId = 'st-0001'; Status = 'IN_QUEUE'; QueuePosition = 3 })
                 Show 'JobStatusFailed' ([Seedream.JobStatus]@{ RequestId = 'st-0002'; Status = 'COMPLETED'; ErrorType = 'client_cancelled'; Error = 'Cancelled by the user' })
@@ -126,16 +126,16 @@ namespace Seedream.Module.Tests
                     Assert.True(sections[section].Contains(text, StringComparison.Ordinal), $"{section} does not show '{text}':\n{sections[section]}");
             }
 
-            Shows("Job", "RequestId", "Status", "Submitted", "Endpoint", "job-0001", "IN_QUEUE", "fal-ai/bytedance/seedream/v5/lite/edit");
-            Shows("JobStatusQueued", "RequestId", "Status", "Detail", "queue position 3");
+            Shows("Job", "Request", "Status", "Submitted", "Endpoint", "Prompt", "job-0001", "IN_QUEUE", "seedream/v5/lite/edit");
+            Shows("JobStatusQueued", "Request", "Status", "Detail", "queue position 3");
             Shows("JobStatusFailed", "failed (client_cancelled): Cancelled by the user");
             Shows("JobStatusDone", "done, model time");
-            Shows("EditResult", "RequestId", "Images", "Seed", "Prompt", "res-0001", "42", "Make it snow");
-            Shows("Image", "Index", "Size", "Location", "2560x1440", "https://files.example/out-0.png");
-            Shows("InlineImage", "(inline data URI)", "-");
+            Shows("EditResult", "Request", "Input", "Images", "Prompt", "res-0001", "Make it snow");
+            Shows("Image", "Index", "Size", "File", "Location", "2560x1440", "https://files.example/out-0.png");
+            Shows("InlineImage", "(inline)", "(inline data URI, not saved)");
             Shows("File", "FileName", "ContentType", "Size", "Url", "a.png", "image/png", "1234");
-            Shows("CancelResult", "RequestId", "Outcome", "Endpoint", "cx-0001", "AlreadyCompleted");
-            Shows("Context", "KeySource", "Target", "Retries", "TimeoutSec", "Connected", "FAL_KEY", "fal.ai (direct)");
+            Shows("CancelResult", "Request", "Outcome", "Endpoint", "cx-0001", "AlreadyCompleted");
+            Shows("Context", "KeySource", "Target", "Retries", "Timeout", "Connected", "FAL_KEY", "fal.ai (direct)");
             Shows("LogEntry", "Time", "Level", "Message", "INFO", "Loading model");
             Shows("WebhookVerdict", "IsValid", "Reason", "Message", "False", "MissingHeader");
         }
