@@ -292,7 +292,10 @@ namespace Seedream.Module.Tests
             using var ps = new PsHost(_fx.Emulator);
             var r = ps.Run("(Get-SeedreamContext).Connected; Disconnect-Seedream; Get-SeedreamContext");
             Assert.True((bool)r.Output[0].BaseObject);
-            Assert.Equal("SeedreamApiKeyMissing", Assert.Single(r.ErrorIds));
+            // No key anywhere now: the keyless settings, not an error.
+            Assert.Empty(r.Errors);
+            Assert.Equal("none", r.Output[1].P("KeySource"));
+            Assert.Equal(false, r.Output[1].P("Connected"));
         }
 
         [Theory]
@@ -308,7 +311,9 @@ namespace Seedream.Module.Tests
             Assert.Equal(errorId, r.Terminating!.ErrorRecord.FullyQualifiedErrorId.Split(',')[0]);
             Assert.Equal(category, r.Terminating.ErrorRecord.CategoryInfo.Category);
             // Nothing half-done: the failed Connect left no session behind.
-            Assert.Equal("SeedreamApiKeyMissing", ps.Run("$ErrorActionPreference = 'Continue'; Get-SeedreamContext").ErrorIds.Single());
+            var after = ps.Run("$ErrorActionPreference = 'Continue'; Get-SeedreamContext");
+            Assert.Empty(after.Errors);
+            Assert.Equal("none", Assert.Single(after.Output).P("KeySource"));
         }
 
         [Fact]

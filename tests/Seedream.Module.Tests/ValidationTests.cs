@@ -62,14 +62,16 @@ namespace Seedream.Module.Tests
         private static long Total(Seedream.Emulator.EmulatorStats s) => s.RequestsByRoute.Values.Sum();
 
         [Fact]
-        public void Several_problems_in_one_request_are_all_reported()
+        public void Several_problems_in_one_request_are_one_error_that_names_them_all()
         {
             using var ps = new PsHost(_fx.Emulator);
             var r = ps.Run("Invoke-SeedreamEdit -Prompt '' -Image 'ftp://a/b.png' -NumImages 9 -MaxImages 0");
-            Assert.Contains("SeedreamPromptEmpty", r.ErrorIds);
-            Assert.Contains("SeedreamImageUrlSchemeUnsupported", r.ErrorIds);
-            Assert.Contains("SeedreamNumImagesOutOfRange", r.ErrorIds);
-            Assert.Contains("SeedreamMaxImagesOutOfRange", r.ErrorIds);
+            // One bad record, one error: the first problem's id, the others named in its message.
+            Assert.Equal("SeedreamImageUrlSchemeUnsupported", Assert.Single(r.ErrorIds));
+            var message = r.Errors[0].Exception.Message;
+            Assert.Contains("prompt is empty", message);
+            Assert.Contains("NumImages", message);
+            Assert.Contains("MaxImages", message);
         }
 
         [Fact]
