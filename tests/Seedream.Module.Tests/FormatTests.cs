@@ -126,15 +126,15 @@ namespace Seedream.Module.Tests
                     Assert.True(sections[section].Contains(text, StringComparison.Ordinal), $"{section} does not show '{text}':\n{sections[section]}");
             }
 
-            Shows("Job", "Request", "Status", "Submitted", "Endpoint", "Prompt", "job-0001", "IN_QUEUE", "seedream/v5/lite/edit");
-            Shows("JobStatusQueued", "Request", "Status", "Detail", "queue position 3");
+            Shows("Job", "RequestId", "Status", "Submitted", "Prompt", "job-0001", "IN_QUEUE");
+            Shows("JobStatusQueued", "RequestId", "Status", "Detail", "queue position 3");
             Shows("JobStatusFailed", "failed (client_cancelled): Cancelled by the user");
             Shows("JobStatusDone", "done, model time");
-            Shows("EditResult", "Request", "Input", "Images", "Prompt", "res-0001", "Make it snow");
+            Shows("EditResult", "RequestId", "Input", "Images", "Prompt", "res-0001", "Make it snow");
             Shows("Image", "Index", "Size", "File", "Location", "2560x1440", "https://files.example/out-0.png");
             Shows("InlineImage", "(inline)", "(inline data URI, not saved)");
             Shows("File", "FileName", "ContentType", "Size", "Url", "a.png", "image/png", "1234");
-            Shows("CancelResult", "Request", "Outcome", "Endpoint", "cx-0001", "AlreadyCompleted");
+            Shows("CancelResult", "RequestId", "Outcome", "Endpoint", "cx-0001", "AlreadyCompleted");
             Shows("Context", "KeySource", "Target", "Retries", "Timeout", "Connected", "FAL_KEY", "fal.ai (direct)");
             Shows("LogEntry", "Time", "Level", "Message", "INFO", "Loading model");
             Shows("WebhookVerdict", "IsValid", "Reason", "Message", "False", "MissingHeader");

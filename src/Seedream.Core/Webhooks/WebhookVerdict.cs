@@ -31,13 +31,14 @@ namespace Seedream
     {
         internal WebhookVerdict(WebhookVerdictReason reason, string message)
         {
-            Reason = reason;
+            Reason = reason.ToString();
             Message = message;
         }
 
         /// <summary>True only for <see cref="WebhookVerdictReason.Valid"/>: the request is authentic and fresh.</summary>
-        public bool IsValid => Reason == WebhookVerdictReason.Valid;
-        public WebhookVerdictReason Reason { get; }
+        public bool IsValid => Reason == nameof(WebhookVerdictReason.Valid);
+        /// <summary>A <see cref="WebhookVerdictReason"/> name (text, so it survives Export-Clixml and JSON as a name).</summary>
+        public string Reason { get; }
         /// <summary>A sentence saying what was found, for logs.</summary>
         public string Message { get; }
         /// <summary>For <see cref="WebhookVerdictReason.MissingHeader"/>: the first header that is missing.</summary>

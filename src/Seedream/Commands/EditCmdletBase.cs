@@ -36,17 +36,17 @@ namespace Seedream.Commands
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("num_images")]
-        [EmptyIsNotGiven]
+        [EmptyIsNotGiven(WholeNumber = true)]
         public int? NumImages { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("max_images")]
-        [EmptyIsNotGiven]
+        [EmptyIsNotGiven(WholeNumber = true)]
         public int? MaxImages { get; set; }
 
         /// <summary>64-bit seed for reproducible output.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [EmptyIsNotGiven]
+        [EmptyIsNotGiven(WholeNumber = true)]
         public long? Seed { get; set; }
 
         /// <summary>Return images inline as data URIs (not kept in fal's request history).</summary>

@@ -77,7 +77,13 @@ namespace Seedream.Commands
                 ex =>
                 {
                     onEither?.Invoke();
-                    WriteFailure(ex, requestId);
+                    // A 404 for a request id means fal does not know that request (the endpoint was
+                    // already parsed): the same ErrorId Stop-SeedreamJob gives.
+                    if (ex is FalApiException { Kind: FalErrorKind.NotFound } notFound)
+                        WriteError(ErrorFactory.Create("SeedreamJobNotFound", ErrorCategory.ObjectNotFound,
+                            $"fal does not know request {requestId} on {job.Endpoint.Full}: {notFound.Message}", requestId, notFound));
+                    else
+                        WriteFailure(ex, requestId);
                 });
         }
 

@@ -123,7 +123,7 @@ namespace Seedream.Commands
                 return;
             }
             WriteVerbose($"Webhook {verdict.RequestId ?? "(no request id)"}: {verdict.Reason}. {verdict.Message}");
-            if (verdict.Reason == WebhookVerdictReason.JwksUnavailable)
+            if (verdict.Reason == nameof(WebhookVerdictReason.JwksUnavailable))
                 WriteWarning("The webhook could not be verified because the signing keys are unavailable: " + verdict.Message);
             WriteObject(verdict);
         }

@@ -45,10 +45,21 @@ namespace Seedream.Commands.Internal
     [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
     internal sealed class EmptyIsNotGivenAttribute : ArgumentTransformationAttribute
     {
+        /// <summary>
+        /// For whole-number parameters: text that is not a whole number is refused here, because a
+        /// failed conversion of a property would otherwise be skipped silently by pipeline binding
+        /// (and the edit sent, and paid for, without the value the row asked for).
+        /// </summary>
+        public bool WholeNumber { get; set; }
+
         public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
         {
             var value = inputData is PSObject p ? p.BaseObject : inputData;
-            return value is string s && s.Trim().Length == 0 ? null : inputData;
+            if (!(value is string s)) return inputData;
+            if (s.Trim().Length == 0) return null;
+            if (WholeNumber && !long.TryParse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+                throw new ArgumentTransformationMetadataException($"'{s}' is not a whole number.");
+            return inputData;
         }
     }
 

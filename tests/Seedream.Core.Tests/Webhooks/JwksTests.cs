@@ -164,7 +164,7 @@ public class JwksCacheTests
         var body = Encoding.UTF8.GetBytes("{\"status\":\"OK\"}");
 
         // Minute one: the cached (old) key fails and a refresh is not yet allowed.
-        Assert.Equal(WebhookVerdictReason.BadSignature,
+        Assert.Equal(nameof(WebhookVerdictReason.BadSignature),
             (await verifier.VerifyAsync(rotated.Headers(body, fake.Now), body, Url, fake.Now, WebhookVerifier.DefaultTolerance, default)).Reason);
         fake.Keys = new[] { old.PublicKey, rotated.PublicKey };
         fake.Now += TimeSpan.FromMinutes(2);
@@ -183,14 +183,14 @@ public class JwksCacheTests
         var body = Encoding.UTF8.GetBytes("{}");
 
         var verdict = await verifier.VerifyAsync(signer.Headers(body, fake.Now), body, Url, fake.Now, WebhookVerifier.DefaultTolerance, default);
-        Assert.Equal(WebhookVerdictReason.JwksUnavailable, verdict.Reason);
+        Assert.Equal(nameof(WebhookVerdictReason.JwksUnavailable), verdict.Reason);
         Assert.Contains("503", verdict.Message);
 
         var before = fake.Fetches;
         var headers = signer.Headers(body, fake.Now);
         headers.Remove("X-Fal-Webhook-Signature");
-        Assert.Equal(WebhookVerdictReason.MissingHeader, (await verifier.VerifyAsync(headers, body, Url, fake.Now, WebhookVerifier.DefaultTolerance, default)).Reason);
-        Assert.Equal(WebhookVerdictReason.StaleTimestamp,
+        Assert.Equal(nameof(WebhookVerdictReason.MissingHeader), (await verifier.VerifyAsync(headers, body, Url, fake.Now, WebhookVerifier.DefaultTolerance, default)).Reason);
+        Assert.Equal(nameof(WebhookVerdictReason.StaleTimestamp),
             (await verifier.VerifyAsync(signer.Headers(body, fake.Now.AddHours(-2)), body, Url, fake.Now, WebhookVerifier.DefaultTolerance, default)).Reason);
         Assert.Equal(before, fake.Fetches);
     }

@@ -66,7 +66,7 @@ public class WebhookVerifierTests
         var signer = new TestSigner();
         var verdict = Check(signer.Headers(Body, T0), Body, signer.Key("kid-1"));
         Assert.True(verdict.IsValid, verdict.Message);
-        Assert.Equal(WebhookVerdictReason.Valid, verdict.Reason);
+        Assert.Equal(nameof(WebhookVerdictReason.Valid), verdict.Reason);
         Assert.Equal("kid-1", verdict.KeyId);
         Assert.Equal("9b7c6a1e-0d1f-4c55-8f0e-1234567890ab", verdict.RequestId);
         Assert.Equal("user-1", verdict.UserId);
@@ -111,18 +111,18 @@ public class WebhookVerifierTests
 
         var body = (byte[])Body.Clone();
         body[10] ^= 0x20;
-        Assert.Equal(WebhookVerdictReason.BadSignature, Check(headers, body, key).Reason);
+        Assert.Equal(nameof(WebhookVerdictReason.BadSignature), Check(headers, body, key).Reason);
         // Re-serialising the JSON (here: adding a space) changes the bytes, so it fails too.
-        Assert.Equal(WebhookVerdictReason.BadSignature, Check(headers, Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Body).Replace(",", ", ")), key).Reason);
+        Assert.Equal(nameof(WebhookVerdictReason.BadSignature), Check(headers, Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Body).Replace(",", ", ")), key).Reason);
 
         foreach (var name in new[] { "X-Fal-Webhook-Request-Id", "X-Fal-Webhook-User-Id" })
         {
             var changed = new Dictionary<string, string>(headers) { [name] = headers[name] + "x" };
-            Assert.Equal(WebhookVerdictReason.BadSignature, Check(changed, Body, key).Reason);
+            Assert.Equal(nameof(WebhookVerdictReason.BadSignature), Check(changed, Body, key).Reason);
         }
 
         var later = new Dictionary<string, string>(headers) { ["X-Fal-Webhook-Timestamp"] = (T0.ToUnixTimeSeconds() + 1).ToString(CultureInfo.InvariantCulture) };
-        Assert.Equal(WebhookVerdictReason.BadSignature, Check(later, Body, key).Reason);
+        Assert.Equal(nameof(WebhookVerdictReason.BadSignature), Check(later, Body, key).Reason);
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public class WebhookVerifierTests
         var signer = new TestSigner();
         var verdict = Check(signer.Headers(Body, T0), Body, new TestSigner().Key("other"));
         Assert.False(verdict.IsValid);
-        Assert.Equal(WebhookVerdictReason.BadSignature, verdict.Reason);
+        Assert.Equal(nameof(WebhookVerdictReason.BadSignature), verdict.Reason);
         Assert.Null(verdict.KeyId);
     }
 
@@ -139,7 +139,7 @@ public class WebhookVerifierTests
     public void No_keys_gives_NoKeys()
     {
         var signer = new TestSigner();
-        Assert.Equal(WebhookVerdictReason.NoKeys, Check(signer.Headers(Body, T0), Body).Reason);
+        Assert.Equal(nameof(WebhookVerdictReason.NoKeys), Check(signer.Headers(Body, T0), Body).Reason);
     }
 
     [Theory]
@@ -152,7 +152,7 @@ public class WebhookVerifierTests
     {
         var signer = new TestSigner();
         var verdict = Check(signer.Headers(Body, T0.AddSeconds(signedSecondsFromNow)), Body, signer.Key());
-        Assert.Equal(valid ? WebhookVerdictReason.Valid : WebhookVerdictReason.StaleTimestamp, verdict.Reason);
+        Assert.Equal((valid ? WebhookVerdictReason.Valid : WebhookVerdictReason.StaleTimestamp).ToString(), verdict.Reason);
         Assert.Equal(T0.AddSeconds(signedSecondsFromNow), verdict.Timestamp);
     }
 
@@ -162,7 +162,7 @@ public class WebhookVerifierTests
         var signer = new TestSigner();
         var headers = signer.Headers(Body, T0.AddHours(-1));
         headers["X-Fal-Webhook-Signature"] = "zz";
-        Assert.Equal(WebhookVerdictReason.StaleTimestamp, Check(headers, Body, signer.Key()).Reason);
+        Assert.Equal(nameof(WebhookVerdictReason.StaleTimestamp), Check(headers, Body, signer.Key()).Reason);
     }
 
     [Theory]
@@ -179,7 +179,7 @@ public class WebhookVerifierTests
         var headers = signer.Headers(Body, T0);
         headers["X-Fal-Webhook-Timestamp"] = timestamp;
         var verdict = Check(headers, Body, signer.Key());
-        Assert.Equal(WebhookVerdictReason.MalformedTimestamp, verdict.Reason);
+        Assert.Equal(nameof(WebhookVerdictReason.MalformedTimestamp), verdict.Reason);
         Assert.Null(verdict.Timestamp);
     }
 
@@ -192,16 +192,16 @@ public class WebhookVerifierTests
         var signer = new TestSigner();
         var headers = signer.Headers(Body, T0);
         headers["X-Fal-Webhook-Signature"] = signature;
-        Assert.Equal(WebhookVerdictReason.MalformedSignature, Check(headers, Body, signer.Key()).Reason);
+        Assert.Equal(nameof(WebhookVerdictReason.MalformedSignature), Check(headers, Body, signer.Key()).Reason);
         headers["X-Fal-Webhook-Signature"] = new string('a', 130);
-        Assert.Equal(WebhookVerdictReason.MalformedSignature, Check(headers, Body, signer.Key()).Reason);
+        Assert.Equal(nameof(WebhookVerdictReason.MalformedSignature), Check(headers, Body, signer.Key()).Reason);
     }
 
     [Fact]
     public void Missing_headers_are_all_listed_and_the_first_is_named()
     {
         var verdict = Check(new Dictionary<string, string> { ["X-Fal-Webhook-User-Id"] = "u", ["X-Fal-Webhook-Timestamp"] = "" }, Body);
-        Assert.Equal(WebhookVerdictReason.MissingHeader, verdict.Reason);
+        Assert.Equal(nameof(WebhookVerdictReason.MissingHeader), verdict.Reason);
         Assert.Equal("X-Fal-Webhook-Request-Id", verdict.MissingHeader);
         Assert.Contains("X-Fal-Webhook-Timestamp", verdict.Message);
         Assert.Contains("X-Fal-Webhook-Signature", verdict.Message);
@@ -216,7 +216,7 @@ public class WebhookVerifierTests
         headers.Add(new KeyValuePair<string, string>("x-fal-webhook-request-id", "another-id"));
         var verdict = Check(headers, Body, signer.Key());
         Assert.False(verdict.IsValid);
-        Assert.Equal(WebhookVerdictReason.BadSignature, verdict.Reason);
+        Assert.Equal(nameof(WebhookVerdictReason.BadSignature), verdict.Reason);
     }
 
     [Fact]
