@@ -163,3 +163,16 @@ function Connect-TestEmulator {
     param([Parameter(Mandatory)] $Emulator)
     Connect-Seedream -ApiKey $Emulator.Key -ProxyUrl $Emulator.ProxyUrl -RetryDelayMilliseconds 10
 }
+
+# What -WhatIf (or any host output) printed while the script block ran: ShouldProcess writes to the
+# host, which a transcript records.
+function Get-HostText {
+    param([Parameter(Mandatory)] [scriptblock] $ScriptBlock)
+    $path = Join-Path ([System.IO.Path]::GetTempPath()) "seedream-host-$([guid]::NewGuid().ToString('n')).txt"
+    $null = Start-Transcript -Path $path
+    try { $null = & $ScriptBlock }
+    finally { $null = Stop-Transcript }
+    $text = Get-Content -LiteralPath $path -Raw
+    Remove-Item -LiteralPath $path -ErrorAction SilentlyContinue
+    $text
+}

@@ -1,5 +1,5 @@
 #Requires -Version 7.2
-# Pester 5. The module as a whole: manifest, help, connection settings and the SecretManagement key source.
+# Pester 5. The module as a whole: manifest, commands, help, and reloading it in a live session.
 
 BeforeDiscovery {
     # -ForEach data is read during discovery, before BeforeAll runs: the cmdlet list is needed here.
@@ -11,18 +11,28 @@ BeforeDiscovery {
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     Import-SeedreamModule
-    $script:emulator = Start-TestEmulator -Key 'vault-key'
+    $script:emulator = Start-TestEmulator -Key 'reload-key' -ProcessingMs 50
+    $script:image = (New-TestImage -Path (Join-Path $TestDrive 'reload.png')).FullName
+    $script:savedEnvironment = Save-SeedreamEnvironment
 }
 
 AfterAll {
+    Restore-SeedreamEnvironment $savedEnvironment
+    Import-SeedreamModule
     Disconnect-Seedream
-    Remove-Module Microsoft.PowerShell.SecretManagement -Force -ErrorAction SilentlyContinue
     Stop-TestEmulator $script:emulator
 }
 
 Describe 'The module' {
     It 'has a valid manifest' {
-        { Test-ModuleManifest (Join-Path $RepoRoot 'output/Seedream/Seedream.psd1') -ErrorAction Stop } | Should -Not -Throw
+        { Test-ModuleManifest $ManifestPath -ErrorAction Stop } | Should -Not -Throw
+    }
+
+    It 'exports the twelve cmdlets the README lists' {
+        $expected = 'Connect-Seedream', 'Disconnect-Seedream', 'Get-SeedreamContext', 'Invoke-SeedreamEdit', 'Submit-SeedreamJob',
+            'Get-SeedreamJobStatus', 'Wait-SeedreamJob', 'Receive-SeedreamJob', 'Stop-SeedreamJob', 'Send-SeedreamFile',
+            'Save-SeedreamImage', 'Test-SeedreamWebhookSignature'
+        (Get-Command -Module Seedream).Name | Sort-Object | Should -Be ($expected | Sort-Object)
     }
 
     It 'has full help for <_>' -ForEach $cmdletNames {
@@ -37,32 +47,94 @@ Describe 'The module' {
     }
 }
 
-Describe 'Connect-Seedream' {
-    It 'reads the key from SecretManagement when asked' {
-        # A stand-in for Microsoft.PowerShell.SecretManagement: the module calls it by its qualified name.
-        $secret = ConvertTo-SecureString 'vault-key' -AsPlainText -Force
-        New-Module -Name Microsoft.PowerShell.SecretManagement -ArgumentList $secret -ScriptBlock {
-            param($Secret)
-            function Get-Secret {
-                [CmdletBinding()]
-                param([Parameter(Mandatory)] [string] $Name, [string] $Vault)
-                if ($Name -eq 'FalKey' -and $Vault -eq 'TestVault') { return $Secret }
-                Write-Error -Message "Secret $Name was not found." -Category ObjectNotFound -ErrorId 'GetSecretNotFound'
-            }
-            Export-ModuleMember -Function Get-Secret
-        } | Import-Module
-
-        $context = Connect-Seedream -SecretName FalKey -Vault TestVault -ProxyUrl $emulator.ProxyUrl -PassThru
-        $context.KeySource | Should -Be 'SecretManagement:TestVault/FalKey'
-
-        $image = (New-TestImage -Path (Join-Path $TestDrive 'vault.png')).FullName
-        (Invoke-SeedreamEdit -Prompt 'Key from a vault' -Image $image).Images | Should -Not -BeNullOrEmpty
-
-        { Connect-Seedream -SecretName Nope -Vault TestVault -ErrorAction Stop } | Should -Throw -ErrorId 'SeedreamSecretNotFound'
+Describe 'Reloading the module' {
+    BeforeEach {
+        Import-SeedreamModule
+        Disconnect-Seedream
+        Clear-SeedreamEnvironment
+    }
+    AfterEach {
+        Restore-SeedreamEnvironment $savedEnvironment
     }
 
-    It 'never shows the key in the context' {
-        Connect-Seedream -ApiKey 'vault-key' -ProxyUrl $emulator.ProxyUrl
-        Get-SeedreamContext | Format-List * | Out-String | Should -Not -Match 'vault-key'
+    It 'edits after Import-Module -Force with a fresh Connect-Seedream' {
+        Connect-TestEmulator $emulator
+        $null = Invoke-SeedreamEdit -Prompt 'before reload' -Image $image
+
+        Import-Module $ManifestPath -Force
+        Connect-TestEmulator $emulator
+        $result = Invoke-SeedreamEdit -Prompt 'after reload' -Image $image -ErrorVariable problems
+
+        $problems | Should -BeNullOrEmpty
+        $result.Images | Should -Not -BeNullOrEmpty
+    }
+
+    It 'edits after Import-Module -Force with only FAL_KEY and SEEDREAM_PROXY_URL' {
+        $env:FAL_KEY = $emulator.Key
+        $env:SEEDREAM_PROXY_URL = $emulator.ProxyUrl
+        $null = Invoke-SeedreamEdit -Prompt 'env before reload' -Image $image
+
+        Import-Module $ManifestPath -Force
+        $result = Invoke-SeedreamEdit -Prompt 'env after reload' -Image $image -ErrorVariable problems
+
+        $problems | Should -BeNullOrEmpty
+        $result.Images | Should -Not -BeNullOrEmpty
+    }
+
+    It 'edits, submits and uploads after Remove-Module and Import-Module with only the environment' {
+        $env:FAL_KEY = $emulator.Key
+        $env:SEEDREAM_PROXY_URL = $emulator.ProxyUrl
+        $null = Invoke-SeedreamEdit -Prompt 'env before removal' -Image $image
+
+        Remove-Module Seedream
+        Import-Module $ManifestPath
+        $result = Invoke-SeedreamEdit -Prompt 'env after removal' -Image $image -ErrorVariable problems
+        $job = Submit-SeedreamJob -Prompt 'job after removal' -Image $image -ErrorVariable +problems
+        $file = Send-SeedreamFile -LiteralPath $image -ErrorVariable +problems
+        $status = $job | Wait-SeedreamJob -TimeoutSec 30 -ErrorVariable +problems
+
+        ($problems | ForEach-Object { $_.Exception.Message }) -join '; ' | Should -BeNullOrEmpty
+        $result.Images | Should -Not -BeNullOrEmpty
+        $file.Url | Should -Not -BeNullOrEmpty
+        $status.Status | Should -Be 'COMPLETED'
+    }
+
+    It 'saves images after Remove-Module and Import-Module, with no key at all' {
+        Connect-TestEmulator $emulator
+        $result = Invoke-SeedreamEdit -Prompt 'to save later' -Image $image
+        $null = $result | Save-SeedreamImage -Destination (Join-Path $TestDrive 'save-before')
+        Disconnect-Seedream
+
+        Remove-Module Seedream
+        Import-Module $ManifestPath
+        $files = $result.Images[0].Url | Save-SeedreamImage -Destination (Join-Path $TestDrive 'save-after') -ErrorVariable problems
+
+        $problems | Should -BeNullOrEmpty
+        $files | Should -HaveCount 1
+        $files[0].Length | Should -BeGreaterThan 0
+    }
+
+    It 'forgets Connect-Seedream settings when the module is removed' {
+        Connect-Seedream -ApiKey 'session-only' -ProxyUrl $emulator.ProxyUrl
+        (Get-SeedreamContext).KeySource | Should -Be 'parameter'
+
+        Remove-Module Seedream
+        Import-Module $ManifestPath
+
+        $context = Get-SeedreamContext
+        $context.KeySource | Should -Be 'none'
+        $context.Connected | Should -BeFalse
+        $context.ProxyUrl | Should -BeNullOrEmpty
+    }
+
+    It 'forgets Connect-Seedream settings on Import-Module -Force, falling back to the environment' {
+        $env:FAL_KEY = $emulator.Key
+        Connect-Seedream -ApiKey 'session-only' -ProxyUrl $emulator.ProxyUrl
+
+        Import-Module $ManifestPath -Force
+
+        $context = Get-SeedreamContext
+        $context.KeySource | Should -Be 'FAL_KEY'
+        $context.Connected | Should -BeFalse
     }
 }
