@@ -9,7 +9,8 @@
                generates its help (en-US MAML and about_Seedream, from docs/en-US) and packs
                output/Seedream.<version>.nupkg (tools/Seedream.HelpGen, tools/Seedream.Package).
       Test     the whole suite (tests/run.sh: build, xUnit, the fal JS client compatibility suite, Pester).
-      Pester   only the Pester files in tests/pester (Pester 5 must be installed).
+      Pester   only the Pester files in tests/pester, or those named by -PesterPath (Pester 5 must be
+               installed); it uses the build that is there, Debug or Release.
       Demo     starts the local fal emulator and runs examples/demo.ps1 in this pwsh against it.
       Package  a Release build: output/Seedream (the module) and output/Seedream.<version>.nupkg, the
                package the README describes (manifest metadata, licence, PSCmdlet_*/PSCommand_* tags),
@@ -24,7 +25,10 @@ param(
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Debug'
+    [string] $Configuration = 'Debug',
+
+    # The Pester files or folders to run (Task Pester); the whole suite by default.
+    [string[]] $PesterPath = @('tests/pester')
 )
 
 $ErrorActionPreference = 'Stop'
@@ -50,7 +54,7 @@ function Invoke-Pester5 {
     if (-not (Test-Path (Join-Path $moduleDir 'Seedream.psd1'))) { Invoke-Build }
     Import-Module $pester
     $config = New-PesterConfiguration
-    $config.Run.Path = Join-Path $root 'tests/pester'
+    $config.Run.Path = @($PesterPath | ForEach-Object { if ([IO.Path]::IsPathRooted($_)) { $_ } else { Join-Path $root $_ } })
     $config.Run.Exit = $false
     $config.Run.PassThru = $true
     $config.Output.Verbosity = 'Detailed'
