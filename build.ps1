@@ -53,6 +53,9 @@ function Invoke-Pester5 {
     # The tests use the module and emulator of the build that is there (Debug or Release, newest first).
     if (-not (Test-Path (Join-Path $moduleDir 'Seedream.psd1'))) { Invoke-Build }
     Import-Module $pester
+    # The tests run as a user's session does, not under this script's strict mode (one Pester file
+    # turns strict mode on itself to check the module under it).
+    Set-StrictMode -Off
     $config = New-PesterConfiguration
     $config.Run.Path = @($PesterPath | ForEach-Object { if ([IO.Path]::IsPathRooted($_)) { $_ } else { Join-Path $root $_ } })
     $config.Run.Exit = $false

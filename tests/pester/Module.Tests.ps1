@@ -127,6 +127,19 @@ Describe 'Reloading the module' {
         $context.ProxyUrl | Should -BeNullOrEmpty
     }
 
+    It 'keeps this session''s connection when another runspace reloads or removes the module' {
+        Connect-TestEmulator $emulator
+        $null = Invoke-SeedreamEdit -Prompt 'before the other runspace' -Image $image
+        $manifest = $ManifestPath
+        Start-ThreadJob { Import-Module $using:manifest -Force; Remove-Module Seedream } | Receive-Job -Wait -AutoRemoveJob
+        1..2 | ForEach-Object -Parallel { Import-Module $using:manifest; Remove-Module Seedream }
+
+        (Get-SeedreamContext).Connected | Should -BeTrue
+        $result = Invoke-SeedreamEdit -Prompt 'after the other runspace' -Image $image -ErrorVariable problems
+        $problems | Should -BeNullOrEmpty
+        $result.Images | Should -Not -BeNullOrEmpty
+    }
+
     It 'forgets Connect-Seedream settings on Import-Module -Force, falling back to the environment' {
         $env:FAL_KEY = $emulator.Key
         Connect-Seedream -ApiKey 'session-only' -ProxyUrl $emulator.ProxyUrl

@@ -23,7 +23,7 @@ namespace Seedream.Commands.Internal
         public void OnRemove(PSModuleInfo psModuleInfo)
         {
             AppDomain.CurrentDomain.AssemblyResolve -= Resolve;
-            Session.SessionStore.DisposeAll();
+            Session.SessionStore.Forget(System.Management.Automation.Runspaces.Runspace.DefaultRunspace);
         }
 
         private static bool IsNetFramework =>

@@ -69,10 +69,7 @@ namespace Seedream.Commands.Session
             public string? EnvironmentFingerprint;
         }
 
-        // Not readonly: removing the module starts a fresh table (the assembly itself stays loaded,
-        // so without this a re-import would find the disposed sessions of the old one).
-        private static ConditionalWeakTable<Runspace, Slot> Slots = new ConditionalWeakTable<Runspace, Slot>();
-        private static readonly ConcurrentDictionary<SeedreamSession, byte> Live = new ConcurrentDictionary<SeedreamSession, byte>();
+        private static readonly ConditionalWeakTable<Runspace, Slot> Slots = new ConditionalWeakTable<Runspace, Slot>();
         private static readonly object Gate = new object();
 
         public static void Connect(Runspace runspace, SeedreamSession session)
@@ -80,10 +77,7 @@ namespace Seedream.Commands.Session
             lock (Gate)
             {
                 var slot = Slots.GetOrCreateValue(runspace);
-                var old = slot.Connected;
                 slot.Connected = session;
-                Live[session] = 0;
-                if (old != null) Retire(old);
             }
         }
 
@@ -93,7 +87,8 @@ namespace Seedream.Commands.Session
             lock (Gate)
             {
                 if (!Slots.TryGetValue(runspace, out var slot) || slot.Connected == null) return false;
-                Retire(slot.Connected);
+                // Not disposed: in-flight work of another pipeline may still use the old client;
+                // the garbage collector (or module removal) ends it.
                 slot.Connected = null;
                 return true;
             }
@@ -124,35 +119,30 @@ namespace Seedream.Commands.Session
                     options.ProxyUrl = proxyUrl;
                 }
                 var session = new SeedreamSession(options, connected: false);
-                if (slot.FromEnvironment != null) Retire(slot.FromEnvironment);
                 slot.FromEnvironment = session;
                 slot.EnvironmentFingerprint = fingerprint;
-                Live[session] = 0;
                 return session;
             }
         }
 
-        private static void Retire(SeedreamSession session)
-        {
-            // In-flight work of another pipeline may still use the old client; let it finish and
-            // leave disposal to module removal or the garbage collector.
-            Live.TryRemove(session, out _);
-        }
-
         /// <summary>
-        /// The module was removed (Remove-Module, or Import-Module -Force): every setting made by
-        /// Connect-Seedream ends, and every client is disposed. The next import starts afresh.
+        /// The module was removed from <paramref name="runspace"/> (Remove-Module, or Import-Module
+        /// -Force): the settings Connect-Seedream made there end and its clients are disposed, so the
+        /// next import there starts afresh (the assembly itself stays loaded, and with it this
+        /// table). Other runspaces (ForEach-Object -Parallel, thread jobs) keep theirs.
         /// </summary>
-        public static void DisposeAll()
+        public static void Forget(Runspace? runspace)
         {
+            if (runspace == null) return;
             lock (Gate)
             {
-                Slots = new ConditionalWeakTable<Runspace, Slot>();
-                foreach (var s in Live.Keys)
+                if (!Slots.TryGetValue(runspace, out var slot)) return;
+                Slots.Remove(runspace);
+                foreach (var s in new[] { slot.Connected, slot.FromEnvironment })
                 {
+                    if (s == null) continue;
                     try { s.Dispose(); } catch (ObjectDisposedException) { }
                 }
-                Live.Clear();
             }
         }
 
