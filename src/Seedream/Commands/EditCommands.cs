@@ -134,11 +134,15 @@ namespace Seedream.Commands
                 var saver = new ImageSaver(client, _template!, force: false, ImageSaver.DefaultMaximumSizeMB * 1024L * 1024L);
                 saveErrors = await saver.SaveResultAsync(result, outFolder, null, ct).ConfigureAwait(false);
             }
-            // Recorded after saving, with the saved paths: a kill before this point costs a rerun
-            // only a status read and a result fetch of a job that is already paid for.
-            if (slot != null) await RecordCompletedAsync(slot, result).ConfigureAwait(false);
+            // Recorded after saving, with the saved paths. Nothing later relies on this record, so
+            // the edit does not wait for its fsync (closing the journal does): a kill before it is
+            // durable costs a rerun only a status read and a result fetch of a job already paid for.
+            if (slot != null) Observe(RecordCompletedAsync(slot, result), warn);
             return new Outcome(result, saveErrors);
         }
+
+        private static void Observe(Task write, Action<string> warn) =>
+            write.ContinueWith(t => warn("The journal could not record a completed edit: " + t.Exception!.InnerException!.Message), TaskContinuationOptions.OnlyOnFaulted);
 
         private Task RecordCompletedAsync(JournalSlot slot, EditResult result) =>
             JournalUse!.Journal.RecordCompletedAsync(slot.Fingerprint, slot.Occurrence, result.RequestId, result.RawJson, result.InferenceTime, result.Duration,
