@@ -102,7 +102,7 @@ Connect-Seedream -ApiKey '$($emu.Key)' -ProxyUrl '$($emu.ProxyUrl)' -RetryDelayM
         Invoke-SeedreamEdit -Prompt 'slow' -Image $image -Journal $journal -TimeoutSec 1 -ErrorVariable problems -ErrorAction SilentlyContinue
         $problems[0] | Get-ErrorId | Should -Be 'SeedreamWaitTimeout'
         $problems[0].Exception.Message | Should -Match 'keeps running on fal'
-        (Get-EmulatorStats $emu).requestsByRoute.cancel | Should -BeNullOrEmpty
+        (Get-EmulatorStats $emu).requestsByRoute.PSObject.Properties['cancel'] | Should -BeNullOrEmpty
 
         $result = Invoke-SeedreamEdit -Prompt 'slow' -Image $image -Journal $journal
         $result.Images | Should -Not -BeNullOrEmpty
