@@ -24,6 +24,7 @@
         'Send-SeedreamFile'
         'Save-SeedreamImage'
         'Test-SeedreamWebhookSignature'
+        'Get-SeedreamJournal'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -37,8 +37,9 @@ internal sealed class Driver
         if (_o.Runs(4)) await Guard("4", UploadAsync).ConfigureAwait(false);
         if (_o.Runs(5)) await Guard("5", StartupAsync).ConfigureAwait(false);
         if (_o.Runs(6)) await Guard("6", QueuedAsync).ConfigureAwait(false);
+        if (_o.Runs(7)) await Guard("7", JournalAsync).ConfigureAwait(false);
 
-        var report = Report.Render(_o, machine, _results, clock.Elapsed);
+        var report = Report.Render(_o, machine, _results, clock.Elapsed) + JournalReport.Render(_o, _results.Journal);
         Console.WriteLine();
         Console.WriteLine(report);
         if (_o.Write)
@@ -169,10 +170,12 @@ internal sealed class Driver
         }
     }
 
-    private async Task<EditRun> EditRunAsync(Side side)
+    private async Task<EditRun> EditRunAsync(Side side, string? journal = null, string? falMode = null)
     {
         await using var emu = await EmulatorProcess.StartAsync(_emulatorDll, ModelMs, Runners, Key).ConfigureAwait(false);
         var opt = new JsonObject { ["n"] = _o.Edits, ["concurrency"] = _o.Concurrency, ["warmup"] = _o.Warmup };
+        if (journal != null) opt["journal"] = journal;
+        if (falMode != null) opt["mode"] = falMode;
         await using var child = StartChild(side, "edits", opt, emu);
         await child.ReadEventAsync("ready", TimeSpan.FromMinutes(5)).ConfigureAwait(false);
         var before = await emu.StatsAsync().ConfigureAwait(false);
@@ -410,6 +413,90 @@ internal sealed class Driver
             Errors = (int?)result["errorCount"] ?? 0,
             FirstError = ((JsonArray?)result["errors"])?.FirstOrDefault()?.ToString(),
         };
+    }
+
+    // ------------------------------------------------------------------ workload 7 (issue 11)
+
+    private async Task JournalAsync()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "seedream-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        var j = _results.Journal;
+        try
+        {
+            // 7a: workload 1 with and without -Journal, alternating; fal-js polling and streaming alongside.
+            for (var rep = 0; rep < _o.EditReps; rep++)
+            {
+                foreach (var variant in rep % 2 == 0 ? new[] { "plain", "journal", "fal-poll", "fal-stream" } : new[] { "fal-stream", "fal-poll", "journal", "plain" })
+                {
+                    Console.Write($"[7] {_o.Edits} edits, {_o.Concurrency} concurrent, {variant} (rep {rep + 1}/{_o.EditReps}) ... ");
+                    var run = variant switch
+                    {
+                        "plain" => await EditRunAsync(Side.Seedream).ConfigureAwait(false),
+                        "journal" => await EditRunAsync(Side.Seedream, Path.Combine(dir, $"overhead-{rep}.jsonl")).ConfigureAwait(false),
+                        "fal-poll" => await EditRunAsync(Side.FalJs, falMode: "polling").ConfigureAwait(false),
+                        _ => await EditRunAsync(Side.FalJs, falMode: "streaming").ConfigureAwait(false),
+                    };
+                    j.Overhead.Add((variant, run));
+                    Console.WriteLine($"{Stats.F(run.JobsPerSec, "0.0")} jobs/s, p50 {Stats.F(run.P50)} ms" + (run.Errors > 0 ? $", {run.Errors} errors" : ""));
+                }
+            }
+
+            // 7b: a journaled batch killed (SIGKILL) half-way, then rerun; 7c: the finished journal rerun.
+            var n = _o.ResumeEdits;
+            var journal = Path.Combine(dir, "resume.jsonl");
+            await using var emu = await EmulatorProcess.StartAsync(_emulatorDll, ModelMs, Runners, Key).ConfigureAwait(false);
+            var opt = new JsonObject { ["n"] = n, ["concurrency"] = _o.Concurrency, ["warmup"] = 1, ["journal"] = journal };
+
+            Console.Write($"[7] {n} journaled edits, killed at half-way ... ");
+            var start = await emu.StatsAsync().ConfigureAwait(false);
+            double killedAfterMs;
+            await using (var first = StartChild(Side.Seedream, "edits", opt, emu))
+            {
+                await first.ReadEventAsync("ready", TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+                start = await emu.StatsAsync().ConfigureAwait(false);
+                var clock = Stopwatch.StartNew();
+                await first.SendAsync("go").ConfigureAwait(false);
+                while (Counter(await emu.StatsAsync().ConfigureAwait(false), "completed") - Counter(start, "completed") < n / 2)
+                {
+                    if (clock.Elapsed > TimeSpan.FromMinutes(10)) throw new BenchException("the journaled batch did not reach half-way in 10 minutes");
+                    await Task.Delay(5).ConfigureAwait(false);
+                }
+                using (var victim = Process.GetProcessById(first.Id)) victim.Kill(); // SIGKILL on Unix
+                killedAfterMs = clock.Elapsed.TotalMilliseconds;
+            }
+            var atKill = await emu.StatsAsync().ConfigureAwait(false);
+            j.KilledAfterMs = killedAfterMs;
+            j.SubmittedBeforeKill = Counter(atKill, "submitted") - Counter(start, "submitted");
+            j.CompletedBeforeKill = Counter(atKill, "completed") - Counter(start, "completed");
+            Console.WriteLine($"killed after {killedAfterMs / 1000:0.0} s with {j.SubmittedBeforeKill} submitted, {j.CompletedBeforeKill} completed");
+
+            (j.ResumeMs, j.ResumeDelivered, j.ResumeSubmitted) = await JournalRerunAsync(emu, opt, "rerun after the kill").ConfigureAwait(false);
+            j.Duplicates = Counter(await emu.StatsAsync().ConfigureAwait(false), "duplicateJobs");
+            (j.ReplayMs, j.ReplayDelivered, j.ReplaySubmitted) = await JournalRerunAsync(emu, opt, "rerun of the finished journal").ConfigureAwait(false);
+            j.N = n;
+            j.Throttle = _o.Concurrency;
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private async Task<(double WallMs, int Delivered, long Submitted)> JournalRerunAsync(EmulatorProcess emu, JsonObject opt, string what)
+    {
+        Console.Write($"[7] {what} ... ");
+        await using var child = StartChild(Side.Seedream, "edits", opt, emu);
+        await child.ReadEventAsync("ready", TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+        var before = await emu.StatsAsync().ConfigureAwait(false);
+        await child.SendAsync("go").ConfigureAwait(false);
+        var result = await child.ReadEventAsync("result", TimeSpan.FromMinutes(30)).ConfigureAwait(false);
+        var after = await emu.StatsAsync().ConfigureAwait(false);
+        var wall = (double)result["wallMs"]!;
+        var jobs = (int?)result["jobs"] ?? 0;
+        var submitted = Counter(after, "submitted") - Counter(before, "submitted");
+        Console.WriteLine($"{wall / 1000:0.00} s, {jobs} results, {submitted} submitted" + ((int?)result["errorCount"] is > 0 and var e ? $", {e} errors" : ""));
+        return (wall, jobs, submitted);
     }
 
     private static string FirstLine(string s) => s.Split('\n')[0];

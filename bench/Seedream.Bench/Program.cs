@@ -67,7 +67,8 @@ internal sealed class BenchOptions
         "  --quick        smoke run: smaller N, one repetition (about 3 minutes)\n" +
         "  --no-write     print the table only (default: also write BENCHMARKS.md at the repo root)\n" +
         "  --out FILE     write the results to FILE instead of BENCHMARKS.md\n" +
-        "  --only LIST    run only these workloads, e.g. --only 1,5 (1 covers rows 1-3)\n" +
+        "  --only LIST    run only these workloads, e.g. --only 1,5 (1 covers rows 1-3; 7 is -Journal: overhead,\n" +
+        "                 kill -9 and resume, replay, and fal-js streaming vs polling)\n" +
         "  --reps N       repetitions of workloads 1 and 4 (default 3, quick 1)";
 
     public bool Quick { get; private set; }
@@ -91,6 +92,7 @@ internal sealed class BenchOptions
     public int StartupReps => Quick ? 2 : 5;
     public int QueuedJobs => Quick ? 200 : 1000;
     public int QueuedRounds => 3;
+    public int ResumeEdits => Quick ? 200 : 1000;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -111,8 +113,8 @@ internal sealed class BenchOptions
                 case "--only":
                     foreach (var part in Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                     {
-                        if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var w) || w < 1 || w > 6)
-                            throw new ArgumentException($"--only: '{part}' is not a workload number 1..6.");
+                        if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var w) || w < 1 || w > 7)
+                            throw new ArgumentException($"--only: '{part}' is not a workload number 1..7.");
                         // Rows 1-3 come from the same runs.
                         o.Only.Add(w is 2 or 3 ? 1 : w);
                     }

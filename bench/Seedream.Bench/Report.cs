@@ -80,6 +80,7 @@ internal sealed class Results
     public List<UploadRun> Uploads { get; } = new();
     public List<StartupRun> Startups { get; } = new();
     public List<QueuedRun> Queued { get; } = new();
+    public JournalResults Journal { get; } = new();
     public List<string> Failures { get; } = new();
 }
 

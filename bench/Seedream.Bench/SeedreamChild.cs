@@ -55,6 +55,12 @@ internal static class SeedreamChild
         ps.Run(Rows);
         ps.RunChecked(command, "warm-up");
 
+        // With a journal (issue 11), only the timed run writes it; the warm-up above does not.
+        if ((string?)opt["journal"] is { } journal)
+        {
+            ps.Set("journal", journal);
+            command += " -Journal $journal";
+        }
         ps.Set("n", n);
         ps.Run(Rows);
         Handshake();

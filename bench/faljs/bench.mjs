@@ -33,7 +33,10 @@ async function client() {
 // Same prompt and seed as the Seedream side: the emulator's render cache then keeps the model cheap.
 const input = (_i) => ({ prompt: opt.prompt ?? "benchmark edit", image_urls: [opt.imageUrl], seed: 42 });
 
-// N jobs through a pool of `concurrency` workers, each a plain fal.subscribe (polling, defaults).
+// How fal.subscribe waits: "polling" (its default) or "streaming" (the status stream, its best).
+const MODE = opt.mode ?? "polling";
+
+// N jobs through a pool of `concurrency` workers, each a plain fal.subscribe.
 async function pool(n, concurrency, work) {
   let next = 0;
   const errors = [];
@@ -59,12 +62,12 @@ async function finish(result) {
 
 async function edits() {
   const fal = await client();
-  await pool(opt.warmup ?? 16, opt.concurrency, (i) => fal.subscribe(ENDPOINT, { input: input(-1 - i) }));
+  await pool(opt.warmup ?? 16, opt.concurrency, (i) => fal.subscribe(ENDPOINT, { input: input(-1 - i), mode: MODE }));
   await handshake();
   const ids = [];
   const start = performance.now();
   const errors = await pool(opt.n, opt.concurrency, async (i) => {
-    const r = await fal.subscribe(ENDPOINT, { input: input(i) });
+    const r = await fal.subscribe(ENDPOINT, { input: input(i), mode: MODE });
     if (!r?.data?.images?.length) throw new Error(`no images in ${r?.requestId}`);
     ids.push(r.requestId);
   });

@@ -66,6 +66,8 @@ namespace Seedream.Module.Tests
             ["Send-SeedreamFile"] = "$global:f = Send-SeedreamFile -LiteralPath $png -Verbose -Debug -WarningAction Continue; $f; $f.Url",
             ["Invoke-SeedreamEdit"] = "$global:r = Invoke-SeedreamEdit -Prompt 'every cmdlet' -Image $png, $f -OutFolder $out -Verbose -Debug -WarningAction Continue; $r; $r.Images; $r.RawJson",
             ["Submit-SeedreamJob"] = "$global:j = Submit-SeedreamJob -Prompt 'every cmdlet 2' -Image $img -WebhookUrl 'https://hooks.example.com/seedream?token=t' -Verbose -Debug -WarningAction Continue; $j",
+            // The journal file lands in $out, so the search of written files covers it too.
+            ["Get-SeedreamJournal"] = "Submit-SeedreamJob -Prompt 'journaled' -Image $img -Journal (Join-Path $out 'j.jsonl') -Verbose -Debug -WarningAction Continue | Out-Null; $gj = Get-SeedreamJournal (Join-Path $out 'j.jsonl') -Verbose -Debug -WarningAction Continue; $gj; $gj.Entries",
             ["Get-SeedreamJobStatus"] = "$j | Get-SeedreamJobStatus -Logs -Verbose -Debug -WarningAction Continue",
             ["Wait-SeedreamJob"] = "$global:s = $j | Wait-SeedreamJob -Verbose -Debug -WarningAction Continue; $s; $s.Logs",
             ["Receive-SeedreamJob"] = "$global:res = $s | Receive-SeedreamJob -Verbose -Debug -WarningAction Continue; $res",

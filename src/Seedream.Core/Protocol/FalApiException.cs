@@ -87,6 +87,12 @@ namespace Seedream.Protocol
             Timeout = timeout;
         }
 
+        public FalWaitTimeoutException(string requestId, TimeSpan timeout, string message) : base(message)
+        {
+            RequestId = requestId;
+            Timeout = timeout;
+        }
+
         public string RequestId { get; }
         public TimeSpan Timeout { get; }
     }

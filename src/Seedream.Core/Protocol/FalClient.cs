@@ -73,9 +73,19 @@ namespace Seedream.Protocol
             {
                 job = await SubmitCoreAsync(endpoint, inputJson, url, headers, options, submittedAt, grace.Token).ConfigureAwait(false);
             }
+            if (options.Accepted != null)
+            {
+                try { await options.Accepted(job).ConfigureAwait(false); }
+                catch
+                {
+                    // Nobody could collect a job its caller failed to record: do not leave it running.
+                    await TryCancelRemoteAsync(JobRef.From(job)).ConfigureAwait(false);
+                    throw;
+                }
+            }
             if (cancellationToken.IsCancellationRequested)
             {
-                await TryCancelRemoteAsync(JobRef.From(job)).ConfigureAwait(false);
+                if (options.CancelRemoteOnAbort) await TryCancelRemoteAsync(JobRef.From(job)).ConfigureAwait(false);
                 throw new OperationCanceledException(cancellationToken);
             }
             return job;

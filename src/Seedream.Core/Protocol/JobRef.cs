@@ -45,6 +45,13 @@ namespace Seedream.Protocol
         public TimeSpan? StartTimeout { get; set; }
         /// <summary>Extra <c>x-fal-*</c> headers passed through unchanged.</summary>
         public System.Collections.Generic.IDictionary<string, string>? Headers { get; set; }
+        /// <summary>
+        /// Called (and awaited) as soon as fal has accepted the request and named its id, before a
+        /// stop is acted on: a journal records the id here, so a stopped batch can collect the job later.
+        /// </summary>
+        public Func<Job, System.Threading.Tasks.Task>? Accepted { get; set; }
+        /// <summary>Cancel the remote job when the submit is stopped after fal accepted it (default). Off with a journal: the job is kept, and collected by a rerun.</summary>
+        public bool CancelRemoteOnAbort { get; set; } = true;
     }
 
     /// <summary>Options of a wait.</summary>

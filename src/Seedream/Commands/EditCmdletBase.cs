@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading.Tasks;
 using Seedream.Commands.Internal;
 using Seedream.Protocol;
 
@@ -93,13 +94,110 @@ namespace Seedream.Commands
         [Parameter]
         public Hashtable? Header { get; set; }
 
+        /// <summary>
+        /// A journal file (JSON lines) that records every edit of the batch, so a rerun after a
+        /// crash or stop collects submitted jobs and replays completed results instead of paying again.
+        /// </summary>
+        [Parameter]
+        [Alias("JournalPath")]
+        public string? Journal { get; set; }
+
         /// <summary>Parameters given on the command line (bound before any pipeline input).</summary>
         private HashSet<string> _commandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>The open journal of this command, when -Journal was given.</summary>
+        private protected JournalSession? JournalUse { get; private set; }
 
         protected override void BeginProcessing()
         {
             _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+            // -WhatIf sends nothing, so it writes no journal either.
+            if (!string.IsNullOrEmpty(Journal) && !IsWhatIf) JournalUse = OpenJournal(this, Journal!);
         }
+
+        /// <summary>Opens a journal for this command; a terminating error with the journal's own ErrorId when it cannot be used.</summary>
+        internal static JournalSession OpenJournal(PSCmdlet cmdlet, string path)
+        {
+            var resolved = FileSystemPaths.ResolveFile(cmdlet, path, out var pathError);
+            if (resolved == null)
+            {
+                cmdlet.ThrowTerminatingError(pathError!);
+                throw new InvalidOperationException();
+            }
+            try
+            {
+                return new JournalSession(EditJournal.Open(resolved));
+            }
+            catch (JournalException ex)
+            {
+                cmdlet.ThrowTerminatingError(JournalError(ex, resolved));
+                throw;
+            }
+        }
+
+        internal static ErrorRecord JournalError(JournalException ex, string path)
+        {
+            var category = ex.Code switch
+            {
+                "JournalInUse" => ErrorCategory.ResourceBusy,
+                "JournalDamaged" => ErrorCategory.InvalidData,
+                "JournalInvalid" => ErrorCategory.InvalidData,
+                "JournalNotFound" => ErrorCategory.ObjectNotFound,
+                "JournalUnreadable" => ErrorCategory.ReadError,
+                _ => ErrorCategory.WriteError,
+            };
+            return new ErrorRecord(ex, "Seedream" + ex.Code, category, path);
+        }
+
+        /// <summary>Closes the journal (its records are durable first) once no worker writes to it.</summary>
+        protected void CloseJournal()
+        {
+            JournalUse?.Dispose();
+        }
+
+        protected override void ReleaseResources() => CloseJournal();
+
+        protected override string? StopNote => JournalUse != null
+            ? $"Stopped. The edits already submitted keep running on fal and are recorded in the journal '{JournalUse.Path}': run the same command again with -Journal to collect them without submitting (and paying for) them again."
+            : "Stopped. The requests in flight were cancelled on fal. (With -Journal they would keep running, and a rerun would collect them.)";
+
+        /// <summary>Records, from a worker, that the edit's submit is about to go on the wire; warns when an earlier run left it ambiguous.</summary>
+        private protected async Task JournalSubmittingAsync(JournalSlot slot, PreparedEdit edit, Action<string> warn)
+        {
+            if (slot.State == JournalState.Submitting)
+                warn($"The journal '{JournalUse!.Path}' shows that an earlier run was sending '{Short(edit.Request.Prompt)}' when it ended, before fal named a request id. It is submitted again; if fal had received the earlier submit, that job ran (and was billed) without being collected.");
+            await JournalUse!.Journal.RecordSubmittingAsync(slot.Fingerprint, slot.Occurrence, edit.Endpoint.Full, edit.Request.Prompt, edit.InputLabels).ConfigureAwait(false);
+        }
+
+        /// <summary>Submit options that record the request id durably as soon as fal names it, and keep the job running on a stop.</summary>
+        private protected SubmitOptions JournaledSubmitOptions(PreparedEdit edit, JournalSlot? slot)
+        {
+            if (slot == null || JournalUse == null) return edit.SubmitOptions;
+            var journal = JournalUse.Journal;
+            return new SubmitOptions
+            {
+                WebhookUrl = edit.SubmitOptions.WebhookUrl,
+                Priority = edit.SubmitOptions.Priority,
+                StartTimeout = edit.SubmitOptions.StartTimeout,
+                Headers = edit.SubmitOptions.Headers,
+                Accepted = job => journal.RecordSubmittedAsync(slot.Fingerprint, slot.Occurrence, job),
+                CancelRemoteOnAbort = false,
+            };
+        }
+
+        /// <summary>Records a submit that fal refused outright (no job exists), so a rerun does not call it ambiguous.</summary>
+        private protected async Task JournalSubmitRefusedAsync(JournalSlot? slot, Exception ex)
+        {
+            if (slot == null || JournalUse == null) return;
+            if (ex is FalApiException api && (api.Kind == FalErrorKind.Validation || api.Kind == FalErrorKind.Unauthorized || api.Kind == FalErrorKind.Forbidden
+                || api.Kind == FalErrorKind.NotFound || api.Kind == FalErrorKind.RateLimited || api.Kind == FalErrorKind.BadRequest))
+            {
+                try { await JournalUse.Journal.RecordFailedAsync(slot.Fingerprint, slot.Occurrence, null, api.Message).ConfigureAwait(false); }
+                catch (JournalException) { }
+            }
+        }
+
+        private static string Short(string? s) => s == null ? string.Empty : s.Length <= 60 ? s : s.Substring(0, 57) + "...";
 
         /// <summary>
         /// The validated request, the parsed endpoint and its submit options; null after writing the

@@ -25,7 +25,28 @@ namespace Seedream.Commands
         /// <summary>Cancelled when the pipeline is stopped (Ctrl+C).</summary>
         protected CancellationToken StopToken => _stop.Token;
 
-        protected override void StopProcessing() => CancelAndWaitForWorkers();
+        protected override void StopProcessing()
+        {
+            var inFlight = _pump != null && _pump.Pending > 0;
+            CancelAndWaitForWorkers();
+            if (inFlight) WriteStopNote();
+        }
+
+        /// <summary>What a stop did to the remote work in flight (said once, on the host: the pipeline's streams are closing).</summary>
+        protected virtual string? StopNote => null;
+
+        private int _stopNoteWritten;
+
+        private void WriteStopNote()
+        {
+            var note = StopNote;
+            if (note == null || Interlocked.Exchange(ref _stopNoteWritten, 1) == 1) return;
+            try { Host?.UI?.WriteWarningLine(note); }
+            catch (Exception) { /* a host that cannot write now: the help says the same */ }
+        }
+
+        /// <summary>Releases what the command holds (a journal) once its workers are done; called from Dispose.</summary>
+        protected virtual void ReleaseResources() { }
 
         /// <summary>How long a stop waits for cancelled work to cancel its remote requests.</summary>
         private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(15);
@@ -91,7 +112,9 @@ namespace Seedream.Commands
             {
                 // A Write* threw (the pipeline is stopping or a downstream command failed): stop the
                 // rest, let them cancel their remote requests, then let the exception through.
+                var inFlight = _pump.Pending > 0;
                 CancelAndWaitForWorkers();
+                if (inFlight) WriteStopNote();
                 throw;
             }
             if (_stop.IsCancellationRequested)
@@ -131,6 +154,7 @@ namespace Seedream.Commands
                 _stop.Dispose();
             }
             catch (ObjectDisposedException) { }
+            ReleaseResources();
             GC.SuppressFinalize(this);
         }
 

@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+
+namespace Seedream.Commands.Internal
+{
+    /// <summary>One edit's place in the journal: its fingerprint, which identical edit of the run it is, and what the journal already holds for it.</summary>
+    internal sealed class JournalSlot
+    {
+        public JournalSlot(string fingerprint, int occurrence, JournalEntry? entry)
+        {
+            Fingerprint = fingerprint;
+            Occurrence = occurrence;
+            Entry = entry;
+        }
+
+        public string Fingerprint { get; }
+        public int Occurrence { get; }
+        public JournalEntry? Entry { get; }
+        public string? State => Entry?.State;
+    }
+
+    /// <summary>
+    /// A command's use of a journal: fingerprints computed off the pipeline thread (local files
+    /// are hashed once per command), and entries claimed strictly in input order, so the n-th
+    /// identical edit of a run always meets the n-th journal entry of that fingerprint however
+    /// the workers interleave. The claim chain never waits on a throttle slot, so it cannot deadlock.
+    /// </summary>
+    internal sealed class JournalSession : IDisposable
+    {
+        private readonly ConcurrentDictionary<string, Lazy<string>> _fileHashes = new ConcurrentDictionary<string, Lazy<string>>(StringComparer.Ordinal);
+        private Task _lastClaim = Task.CompletedTask;
+
+        public JournalSession(EditJournal journal) => Journal = journal;
+
+        public EditJournal Journal { get; }
+        public string Path => Journal.Path;
+
+        /// <summary>Starts fingerprinting <paramref name="edit"/> and claims its entry after every earlier record's; call on the pipeline thread, in input order.</summary>
+        public Task<JournalSlot> Claim(PreparedEdit edit)
+        {
+            var fingerprint = Task.Run(() => Fingerprint(edit));
+            var claim = ClaimAfter(_lastClaim, fingerprint);
+            _lastClaim = claim;
+            return claim;
+        }
+
+        private async Task<JournalSlot> ClaimAfter(Task previous, Task<string> fingerprint)
+        {
+            try { await previous.ConfigureAwait(false); }
+            catch { /* an earlier record's failure is its own */ }
+            var fp = await fingerprint.ConfigureAwait(false);
+            var (n, entry) = Journal.Claim(fp);
+            return new JournalSlot(fp, n, entry);
+        }
+
+        private string Fingerprint(PreparedEdit edit)
+        {
+            var ids = new List<string>(edit.Images.Count);
+            foreach (var image in edit.Images)
+            {
+                if (!image.IsLocal)
+                {
+                    ids.Add(EditFingerprint.ForUrl(image.Url!));
+                    continue;
+                }
+                var info = new FileInfo(image.Path!);
+                var key = info.FullName + "|" + info.Length + "|" + info.LastWriteTimeUtc.Ticks;
+                ids.Add(_fileHashes.GetOrAdd(key, _ => new Lazy<string>(() => EditFingerprint.ForFile(image.Path!))).Value);
+            }
+            return EditFingerprint.Compute(edit.Endpoint.Full, edit.Request, ids);
+        }
+
+        public void Dispose() => Journal.Dispose();
+    }
+}
