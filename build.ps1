@@ -57,7 +57,8 @@ function Invoke-Pester5 {
     # turns strict mode on itself to check the module under it).
     Set-StrictMode -Off
     $config = New-PesterConfiguration
-    $config.Run.Path = @($PesterPath | ForEach-Object { if ([IO.Path]::IsPathRooted($_)) { $_ } else { Join-Path $root $_ } })
+    # pwsh -File hands "a,b" over as one string: split it as PowerShell would split a list.
+    $config.Run.Path = @($PesterPath -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ } | ForEach-Object { if ([IO.Path]::IsPathRooted($_)) { $_ } else { Join-Path $root $_ } })
     $config.Run.Exit = $false
     $config.Run.PassThru = $true
     $config.Output.Verbosity = 'Detailed'
