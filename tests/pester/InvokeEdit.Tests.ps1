@@ -302,11 +302,42 @@ Describe 'Invoke-SeedreamEdit -NameTemplate' {
         (Get-ChildItem $out).Name | Should -Be 'photo-1-edited.png'
     }
 
+    It 'saves every image of a batch whose rows share an input, under the next free name' {
+        $out = Join-Path $TestDrive 'shared-input'
+        $rows = 1..3 | ForEach-Object { [pscustomobject]@{ Prompt = "variation $_"; Image = $one } }
+        $results = $rows | Invoke-SeedreamEdit -OutFolder $out -NameTemplate '{InputName}-{Index}' -ErrorVariable problems
+
+        $problems | Should -BeNullOrEmpty
+        (Get-ChildItem $out).Name | Sort-Object | Should -Be @('photo-1-0-2.png', 'photo-1-0-3.png', 'photo-1-0.png')
+        @($results.Images.LocalPath | Select-Object -Unique) | Should -HaveCount 3
+    }
+
+    It 'never overwrites the files of an earlier run: a rerun takes the next free names' {
+        $out = Join-Path $TestDrive 'rerun-names'
+        $first = Invoke-SeedreamEdit -Prompt 'first run' -Image $one -OutFolder $out -NameTemplate '{InputName}'
+        $firstBytes = [IO.File]::ReadAllBytes($first.Images[0].LocalPath)
+        $second = Invoke-SeedreamEdit -Prompt 'second run' -Image $one -OutFolder $out -NameTemplate '{InputName}'
+
+        Split-Path -Leaf $second.Images[0].LocalPath | Should -Be 'photo-1-2.png'
+        [IO.File]::ReadAllBytes($first.Images[0].LocalPath) | Should -Be $firstBytes
+    }
+
     It 'refuses an unknown placeholder before sending anything' {
         $before = (Get-EmulatorStats $emulator).submitted
         { Invoke-SeedreamEdit -Prompt 'bad template' -Image $one -OutFolder $TestDrive -NameTemplate '{Nope}.png' -ErrorAction Stop } |
             Should -Throw -ErrorId 'SeedreamNameTemplateInvalid,*'
         (Get-EmulatorStats $emulator).submitted | Should -Be $before
+    }
+}
+
+Describe 'Invoke-SeedreamEdit failures fal reports' {
+    It 'name the edit (prompt and input) in the message and target the request id' {
+        Invoke-SeedreamEdit -Prompt 'cannot be fetched' -Image 'https://example.com/car.png' -ErrorVariable problems -ErrorAction SilentlyContinue |
+            Should -BeNullOrEmpty
+        @($problems) | Should -HaveCount 1
+        $problems[0] | Get-ErrorId | Should -Be 'SeedreamInputRejected'
+        $problems[0].TargetObject | Should -Match '^[0-9a-f]{8}-[0-9a-f]{4}-'
+        $problems[0].ErrorDetails.Message | Should -Match ([regex]::Escape("Edit: fal-ai/bytedance/seedream/v5/lite/edit: 'cannot be fetched' on car.png"))
     }
 }
 

@@ -74,7 +74,7 @@ Describe 'Default views at 80 columns' {
     It 'shows when an imported job was submitted' {
         $copy = Import-Copy $job
         $row = (Show $copy) -split "`r?`n" | Where-Object { $_ -match $job.RequestId.Substring(0, 8) }
-        $row | Should -Match '\d{2}:\d{2}:\d{2}'
+        $row | Should -Match '\d{2}-\d{2} \d{2}:\d{2}' -Because 'the Submitted column shows the date and time'
         $row | Should -Be (((Show $job) -split "`r?`n") | Where-Object { $_ -match $job.RequestId.Substring(0, 8) })
     }
 

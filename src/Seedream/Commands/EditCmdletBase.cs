@@ -25,6 +25,7 @@ namespace Seedream.Commands
         [Alias("image_urls", "Images", "ImageUrl", "ImageUrls")]
         [AllowEmptyCollection]
         [ImageInputTransformation]
+        [SupportsWildcards]
         public ImageInput[] Image { get; set; } = Array.Empty<ImageInput>();
 
         /// <summary>A preset (auto_2K, landscape_16_9, ...), WIDTHxHEIGHT, or @{ width = ...; height = ... }.</summary>
@@ -330,6 +331,20 @@ namespace Seedream.Commands
             var target = $"{edit.Endpoint.Full}: '{prompt}' on {(names.Count == 0 ? "no image" : string.Join(", ", names))}";
             var action = $"{verb} ({Pricing.Describe(edit.Endpoint.Full, edit.Request.MaxImageCount)})";
             return (target, action);
+        }
+
+        /// <summary>
+        /// A failed edit's error: its target stays the request id (when fal named one), and its
+        /// message also says which edit it was (prompt and input files), so a batch's failures can
+        /// be matched to their rows.
+        /// </summary>
+        protected void WriteEditFailure(Exception ex, string edit)
+        {
+            var record = ErrorFactory.FromException(ex, edit);
+            var message = record.ErrorDetails?.Message ?? record.Exception.Message;
+            var action = record.ErrorDetails?.RecommendedAction;
+            record.ErrorDetails = new ErrorDetails(message + Environment.NewLine + "Edit: " + edit) { RecommendedAction = action };
+            WriteError(record);
         }
 
         private static string ShortName(string label)

@@ -44,6 +44,10 @@ namespace Seedream.Commands
 
         private Storage.NameTemplate? _template;
 
+        // -OutFolder never fails on a name clash (rows that share an input image, files of an earlier
+        // run): each image gets the next free name instead, and nothing is overwritten.
+        private readonly UniqueNames _names = new UniqueNames();
+
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
@@ -95,7 +99,7 @@ namespace Seedream.Commands
                 {
                     WriteProgress(reporter.Completed());
                     _batch.Finished(sequence, failed: true);
-                    WriteFailure(ex, target);
+                    WriteEditFailure(ex, target);
                     _batch.Write(this);
                 });
             _batch.Write(this);
@@ -131,7 +135,7 @@ namespace Seedream.Commands
             var saveErrors = new System.Collections.Generic.List<ErrorRecord>();
             if (outFolder != null)
             {
-                var saver = new ImageSaver(client, _template!, force: false, ImageSaver.DefaultMaximumSizeMB * 1024L * 1024L);
+                var saver = new ImageSaver(client, _template!, force: false, ImageSaver.DefaultMaximumSizeMB * 1024L * 1024L, _names);
                 saveErrors = await saver.SaveResultAsync(result, outFolder, null, ct).ConfigureAwait(false);
             }
             // Recorded after saving, with the saved paths. Nothing later relies on this record, so
@@ -166,7 +170,7 @@ namespace Seedream.Commands
             if (outFolder != null && missing.Length > 0)
             {
                 // Only what is not on disk yet is downloaded; the journal then learns the new paths.
-                var saver = new ImageSaver(client, _template!, force: false, ImageSaver.DefaultMaximumSizeMB * 1024L * 1024L);
+                var saver = new ImageSaver(client, _template!, force: false, ImageSaver.DefaultMaximumSizeMB * 1024L * 1024L, _names);
                 var part = new EditResult { RequestId = result.RequestId, Endpoint = result.Endpoint, Prompt = result.Prompt, Seed = result.Seed, InputImages = result.InputImages, Images = missing, RawJson = result.RawJson };
                 saveErrors = await saver.SaveResultAsync(part, outFolder, null, ct).ConfigureAwait(false);
                 if (missing.Any(im => im.LocalPath != null)) await RecordCompletedAsync(slot, result).ConfigureAwait(false);
@@ -356,7 +360,7 @@ namespace Seedream.Commands
                         : $"Submitted request {job.RequestId} (queue position {job.QueuePosition?.ToString() ?? "unknown"}).");
                     WriteObject(job);
                 },
-                ex => WriteFailure(ex, target));
+                ex => WriteEditFailure(ex, target));
         }
 
         protected override void EndProcessing()

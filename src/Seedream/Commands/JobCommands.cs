@@ -81,7 +81,7 @@ namespace Seedream.Commands
                     // already parsed): the same ErrorId Stop-SeedreamJob gives.
                     if (ex is FalApiException { Kind: FalErrorKind.NotFound } notFound)
                         WriteError(ErrorFactory.Create("SeedreamJobNotFound", ErrorCategory.ObjectNotFound,
-                            $"fal does not know request {requestId} on {job.Endpoint.Full}: {notFound.Message}", requestId, notFound));
+                            $"fal does not know request {requestId} on {job.Endpoint.Full}.", requestId, notFound));
                     else
                         WriteFailure(ex, requestId);
                 });

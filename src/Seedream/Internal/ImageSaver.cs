@@ -182,12 +182,16 @@ namespace Seedream.Commands.Internal
         private readonly bool _force;
         private readonly long _maxBytes;
 
-        public ImageSaver(FalClient client, NameTemplate template, bool force, long maxBytes)
+        private readonly UniqueNames? _unique;
+
+        /// <param name="unique">When given, a name that is taken (on disk, or earlier in the same command) becomes the next free one instead of an error.</param>
+        public ImageSaver(FalClient client, NameTemplate template, bool force, long maxBytes, UniqueNames? unique = null)
         {
             _client = client;
             _template = template;
             _force = force;
             _maxBytes = maxBytes;
+            _unique = unique;
         }
 
         /// <summary>
@@ -234,6 +238,7 @@ namespace Seedream.Commands.Internal
                         ?? (item.IsDataUri ? FromType(DataUri.MediaType(item.Source)) : null)
                         ?? Sniff(temp) ?? UrlExtension(finalUrl) ?? UrlExtension(item.Source);
                     final = Place(item, folder, ext, item.ServerFileName ?? suggestedName ?? UrlFileName(finalUrl));
+                    if (_unique != null) final = _unique.Reserve(final);
                     CreateFolder(Path.GetDirectoryName(final)!);
                 }
                 Commit(temp, final);
@@ -258,7 +263,7 @@ namespace Seedream.Commands.Internal
                 try
                 {
                     var predicted = Predict(item, folder, null);
-                    if (!_force && (System.IO.File.Exists(predicted) || Directory.Exists(predicted)))
+                    if (!_force && _unique == null && (System.IO.File.Exists(predicted) || Directory.Exists(predicted)))
                         throw Exists(predicted);
                     await SaveAsync(item, folder, null, progress == null ? null : (Action<long, long?>)((d, t) => progress(item, d, t)), ct).ConfigureAwait(false);
                 }
@@ -421,6 +426,30 @@ namespace Seedream.Commands.Internal
             try { System.IO.File.Delete(path); }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>
+    /// The file names one command has given out. A name already taken, on disk or earlier in the
+    /// same command, becomes the next free one: "beach-0.png", then "beach-0-2.png", "beach-0-3.png".
+    /// </summary>
+    internal sealed class UniqueNames
+    {
+        private readonly HashSet<string> _taken = new HashSet<string>(Path.DirectorySeparatorChar == '\\' ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+
+        public string Reserve(string path)
+        {
+            lock (_taken)
+            {
+                var directory = Path.GetDirectoryName(path) ?? string.Empty;
+                var stem = Path.GetFileNameWithoutExtension(path);
+                var extension = Path.GetExtension(path);
+                var candidate = path;
+                for (var n = 2; _taken.Contains(candidate) || System.IO.File.Exists(candidate) || Directory.Exists(candidate); n++)
+                    candidate = Path.Combine(directory, stem + "-" + n.ToString(System.Globalization.CultureInfo.InvariantCulture) + extension);
+                _taken.Add(candidate);
+                return candidate;
+            }
         }
     }
 }
