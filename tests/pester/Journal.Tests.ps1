@@ -44,6 +44,23 @@ Describe 'Invoke-SeedreamEdit -Journal' {
         $again.Images.LocalPath | ForEach-Object { $_ | Should -Exist }
     }
 
+    It 'previews a rerun with -WhatIf: journaled edits cost nothing, only new ones are counted' {
+        $script:emu = Start-JournalEmulator
+        $journal = Join-Path $TestDrive 'preview.jsonl'
+        $null = New-Rows 3 | Invoke-SeedreamEdit -Journal $journal
+        $before = Get-EmulatorStats $emu
+        $journalBytes = [IO.File]::ReadAllBytes($journal)
+
+        $text = Get-HostText { New-Rows 4 | Invoke-SeedreamEdit -Journal $journal -WhatIf }
+
+        $text | Should -Match 'Replay the result from the journal \(nothing submitted, no cost\)'
+        ([regex]::Matches($text, 'Replay the result from the journal')).Count | Should -Be 3
+        $text | Should -Match ([regex]::Escape('"1 edit to submit (3 more already in the journal)"'))
+        $text | Should -Match ([regex]::Escape('up to $0.035'))
+        (Get-EmulatorStats $emu).submitted | Should -Be $before.submitted
+        [IO.File]::ReadAllBytes($journal) | Should -Be $journalBytes -Because '-WhatIf only reads the journal'
+    }
+
     It 'treats identical rows as separate edits and submits only changed rows again' {
         $script:emu = Start-JournalEmulator
         $journal = Join-Path $TestDrive 'identical.jsonl'

@@ -112,8 +112,27 @@ namespace Seedream.Commands
         protected override void BeginProcessing()
         {
             _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
-            // -WhatIf sends nothing, so it writes no journal either.
+            // -WhatIf sends nothing, so it writes no journal either; it only reads one that exists.
             if (!string.IsNullOrEmpty(Journal) && !IsWhatIf) JournalUse = OpenJournal(this, Journal!);
+            else if (!string.IsNullOrEmpty(Journal)) _preview = PreviewJournal(Journal!);
+        }
+
+        private JournalPreview? _preview;
+
+        private JournalPreview? PreviewJournal(string path)
+        {
+            var resolved = FileSystemPaths.ResolveFile(this, path, out var pathError);
+            if (resolved == null) ThrowTerminatingError(pathError!);
+            if (!System.IO.File.Exists(resolved)) return null;
+            try
+            {
+                return new JournalPreview(EditJournal.Read(resolved!));
+            }
+            catch (JournalException ex)
+            {
+                ThrowTerminatingError(JournalError(ex, resolved!));
+                return null;
+            }
         }
 
         /// <summary>Opens a journal for this command; a terminating error with the journal's own ErrorId when it cannot be used.</summary>
@@ -358,6 +377,7 @@ namespace Seedream.Commands
         }
 
         private int _whatIfCount;
+        private int _whatIfHeld;
         private decimal _whatIfCost;
         private bool _whatIfCostUnknown;
 
@@ -368,6 +388,14 @@ namespace Seedream.Commands
         protected bool ShouldProcessEdit(PreparedEdit edit, string verb)
         {
             var (target, action) = Describe(edit, verb);
+            var held = _preview?.Claim(edit);
+            if (held?.State == JournalState.Completed || held?.State == JournalState.Submitted)
+            {
+                _whatIfHeld++;
+                return ShouldProcess(target, held.State == JournalState.Completed
+                    ? "Replay the result from the journal (nothing submitted, no cost)"
+                    : $"Collect request {held.RequestId} recorded in the journal (already submitted, no new cost)");
+            }
             if (ShouldProcess(target, action)) return true;
             if (IsWhatIf)
             {
@@ -386,9 +414,11 @@ namespace Seedream.Commands
         /// <summary>Under -WhatIf with several records, one closing line with the batch's estimated total.</summary>
         protected void WriteWhatIfTotal()
         {
-            if (_whatIfCount < 2) return;
+            if (_whatIfCount + _whatIfHeld < 2) return;
             var total = string.Format(System.Globalization.CultureInfo.InvariantCulture, "${0:0.000}", _whatIfCost);
-            ShouldProcess($"{_whatIfCount} edits", _whatIfCostUnknown
+            var count = _whatIfCount == 1 ? "1 edit" : $"{_whatIfCount} edits";
+            var edits = _whatIfHeld == 0 ? count : $"{count} to submit ({_whatIfHeld} more already in the journal)";
+            ShouldProcess(edits, _whatIfCostUnknown
                 ? $"Total: estimated cost at least {total} (some endpoints have no known price)"
                 : $"Total: estimated cost up to {total}");
         }

@@ -57,7 +57,10 @@ namespace Seedream.Commands.Internal
             return new JournalSlot(fp, n, entry);
         }
 
-        private string Fingerprint(PreparedEdit edit)
+        private string Fingerprint(PreparedEdit edit) => FingerprintOf(edit, _fileHashes);
+
+        /// <summary>An edit's fingerprint (local files hashed once per <paramref name="fileHashes"/>).</summary>
+        public static string FingerprintOf(PreparedEdit edit, ConcurrentDictionary<string, Lazy<string>> fileHashes)
         {
             var ids = new List<string>(edit.Images.Count);
             foreach (var image in edit.Images)
@@ -69,11 +72,35 @@ namespace Seedream.Commands.Internal
                 }
                 var info = new FileInfo(image.Path!);
                 var key = info.FullName + "|" + info.Length + "|" + info.LastWriteTimeUtc.Ticks;
-                ids.Add(_fileHashes.GetOrAdd(key, _ => new Lazy<string>(() => EditFingerprint.ForFile(image.Path!))).Value);
+                ids.Add(fileHashes.GetOrAdd(key, _ => new Lazy<string>(() => EditFingerprint.ForFile(image.Path!))).Value);
             }
             return EditFingerprint.Compute(edit.Endpoint.Full, edit.Request, ids);
         }
 
         public void Dispose() => Journal.Dispose();
+    }
+
+    /// <summary>
+    /// What a journal already holds, for -WhatIf: read without opening it for writing, and matched
+    /// edit by edit as a real run would match it, so the preview names what would be replayed or
+    /// collected (at no cost) and totals only what would be submitted.
+    /// </summary>
+    internal sealed class JournalPreview
+    {
+        private readonly Dictionary<string, JournalEntry> _entries;
+        private readonly Dictionary<string, int> _claimed = new Dictionary<string, int>(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, Lazy<string>> _fileHashes = new ConcurrentDictionary<string, Lazy<string>>(StringComparer.Ordinal);
+
+        public JournalPreview(JournalInfo info) =>
+            _entries = info.Entries.ToDictionary(e => e.Key, StringComparer.Ordinal);
+
+        /// <summary>The journal's entry for the next edit of this run like <paramref name="edit"/>, if any.</summary>
+        public JournalEntry? Claim(PreparedEdit edit)
+        {
+            var fingerprint = JournalSession.FingerprintOf(edit, _fileHashes);
+            _claimed.TryGetValue(fingerprint, out var n);
+            _claimed[fingerprint] = n + 1;
+            return _entries.TryGetValue(fingerprint + "#" + n.ToString(System.Globalization.CultureInfo.InvariantCulture), out var entry) ? entry : null;
+        }
     }
 }
