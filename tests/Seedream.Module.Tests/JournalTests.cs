@@ -125,6 +125,8 @@ namespace Seedream.Module.Tests
             var rerun = ps.Run(script, Vars());
             Assert.Empty(rerun.Errors);
             Assert.Equal(8, rerun.Output.Count);
+            // A plain stop sent nothing it did not record: no edit looks ambiguous to the rerun.
+            Assert.DoesNotContain(rerun.Warnings, w => w.Message.Contains("earlier run was sending"));
             var end = emu.GetStats();
             // The four stopped jobs were collected, not paid for again.
             Assert.Equal(8, end.Submitted);

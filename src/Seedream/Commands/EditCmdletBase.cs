@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading;
 using System.Threading.Tasks;
 using Seedream.Commands.Internal;
 using Seedream.Protocol;
@@ -182,11 +183,18 @@ namespace Seedream.Commands
             : "Stopped. The requests in flight were cancelled on fal. (With -Journal they would keep running, and a rerun would collect them.)";
 
         /// <summary>Records, from a worker, that the edit's submit is about to go on the wire; warns when an earlier run left it ambiguous.</summary>
-        private protected async Task JournalSubmittingAsync(JournalSlot slot, PreparedEdit edit, Action<string> warn)
+        private protected async Task JournalSubmittingAsync(JournalSlot slot, PreparedEdit edit, Action<string> warn, CancellationToken ct)
         {
             if (slot.State == JournalState.Submitting)
                 warn($"The journal '{JournalUse!.Path}' shows that an earlier run was sending '{Short(edit.Request.Prompt)}' when it ended, before fal named a request id. It is submitted again; if fal had received the earlier submit, that job ran (and was billed) without being collected.");
             await JournalUse!.Journal.RecordSubmittingAsync(slot.Fingerprint, slot.Occurrence, edit.Endpoint.Full, edit.Request.Prompt, edit.InputLabels).ConfigureAwait(false);
+            if (ct.IsCancellationRequested)
+            {
+                // Stopped while the record was being made durable: nothing went on the wire, so the
+                // entry must not look ambiguous to the rerun.
+                await JournalUse.Journal.RecordFailedAsync(slot.Fingerprint, slot.Occurrence, null, "stopped before it was sent").ConfigureAwait(false);
+                ct.ThrowIfCancellationRequested();
+            }
         }
 
         /// <summary>Submit options that record the request id durably as soon as fal names it, and keep the job running on a stop.</summary>

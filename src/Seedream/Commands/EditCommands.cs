@@ -203,7 +203,7 @@ namespace Seedream.Commands
             }
             edit.Request.ImageUrls = await ImageResolver.ToUrlsAsync(client, edit.Images, InlineImages.IsPresent, _uploads, ct).ConfigureAwait(false);
             var json = edit.Request.ToJson();
-            if (journaled) await JournalSubmittingAsync(slot!, edit, warn).ConfigureAwait(false);
+            if (journaled) await JournalSubmittingAsync(slot!, edit, warn, ct).ConfigureAwait(false);
             if (Sync)
             {
                 var run = await client.RunAsync(edit.Endpoint, json, edit.SubmitOptions.StartTimeout, edit.SubmitOptions.Headers, ct).ConfigureAwait(false);
@@ -335,7 +335,7 @@ namespace Seedream.Commands
                         }, true);
                     }
                     edit.Request.ImageUrls = await ImageResolver.ToUrlsAsync(client, edit.Images, inline, _uploads, ct).ConfigureAwait(false);
-                    if (slot != null) await JournalSubmittingAsync(slot, edit, m => pump.Post(() => WriteWarning(m))).ConfigureAwait(false);
+                    if (slot != null) await JournalSubmittingAsync(slot, edit, m => pump.Post(() => WriteWarning(m)), ct).ConfigureAwait(false);
                     Job submitted;
                     try
                     {
