@@ -32,6 +32,7 @@ internal static class SeedreamChild
                 case "upload": Upload(opt); break;
                 case "queued": Queued(opt); break;
                 case "startup": Startup(opt); break;
+                case "faults": Faults(opt); break;
                 default: throw new ArgumentException($"Unknown workload '{workload}'.");
             }
             return 0;
@@ -69,6 +70,43 @@ internal static class SeedreamChild
             ["requestIds"] = new JsonArray(ids.Select(i => (JsonNode)i!).ToArray()),
             ["command"] = command,
             ["throttle"] = throttle,
+            ["errorCount"] = ps.LastErrors.Count,
+            ["errors"] = Errors(ps.LastErrors),
+        });
+    }
+
+    /// <summary>
+    /// Edits against an emulator that faults its traffic, with the module's default retry settings.
+    /// The warm-up runs against a clean emulator (SEEDREAM_PROXY_URL), so it spends none of the
+    /// faulty one's seeded draws; then Connect-Seedream points the session at the faulty one. Each
+    /// timed edit has its own prompt, so a job sent twice shows as a duplicate body.
+    /// </summary>
+    private static void Faults(JsonObject opt)
+    {
+        using var ps = Engine.WithModule(opt);
+        var n = (int)opt["n"]!;
+        var concurrency = (int)opt["concurrency"]!;
+        var command = $"$rows | Invoke-SeedreamEdit -ThrottleLimit {concurrency}";
+
+        ps.Set("n", (int?)opt["warmup"] ?? 16);
+        ps.Run(Rows);
+        ps.RunChecked(command, "warm-up");
+
+        ps.Set("n", n);
+        ps.Set("faulty", (string)opt["proxyUrl"]!);
+        ps.RunChecked("Connect-Seedream -FromEnvironment -ProxyUrl $faulty", "Connect-Seedream");
+        ps.Run(DistinctRows);
+        Handshake();
+        var clock = Stopwatch.StartNew();
+        var output = ps.Run(command);
+        var wallMs = clock.Elapsed.TotalMilliseconds;
+        var ids = output.Select(o => o.Properties["RequestId"]?.Value as string).Where(s => !string.IsNullOrEmpty(s)).ToList();
+        Finish(new JsonObject
+        {
+            ["wallMs"] = wallMs,
+            ["jobs"] = ids.Count,
+            ["requestIds"] = new JsonArray(ids.Select(i => (JsonNode)i!).ToArray()),
+            ["command"] = command,
             ["errorCount"] = ps.LastErrors.Count,
             ["errors"] = Errors(ps.LastErrors),
         });
@@ -181,6 +219,10 @@ internal static class SeedreamChild
     // render cache: the workload then measures the clients, not the emulator's PNG encoder.
     private const string Rows =
         "$rows = foreach ($i in 0..($n - 1)) { [pscustomobject]@{ prompt = $prompt; image_urls = @($image); seed = 42 } }";
+
+    // The same, each row with its own prompt (the render cache ignores prompts, so the model stays cheap).
+    private const string DistinctRows =
+        "$rows = foreach ($i in 0..($n - 1)) { [pscustomobject]@{ prompt = \"$prompt $i\"; image_urls = @($image); seed = 42 } }";
 
     private static void Handshake()
     {
