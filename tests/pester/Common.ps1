@@ -17,12 +17,14 @@ function Start-TestEmulator {
     [CmdletBinding()]
     param(
         [string] $Key = 'k',
-        [int] $ProcessingMs = 200
+        [int] $ProcessingMs = 200,
+        # More emulator options, e.g. '--fault-rate', '0.25', '--fault-kinds', '502,504'.
+        [string[]] $ArgumentList = @()
     )
     $dll = Join-Path $script:RepoRoot "src/Seedream.Emulator/bin/$($script:Configuration)/net10.0/Seedream.Emulator.dll"
     if (-not (Test-Path $dll)) { throw "The emulator is not built: $dll is missing." }
     $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($argument in @($dll, '--urls', 'http://127.0.0.1:0', '--require-key', $Key, '--processing-ms', "$ProcessingMs")) {
+    foreach ($argument in @($dll, '--urls', 'http://127.0.0.1:0', '--require-key', $Key, '--processing-ms', "$ProcessingMs") + $ArgumentList) {
         $psi.ArgumentList.Add($argument)
     }
     $psi.UseShellExecute = $false
