@@ -435,7 +435,7 @@ internal sealed class Driver
                     Console.Write($"[7] {_o.FaultEdits} edits, {_o.Concurrency} concurrent, {BenchOptions.FaultRate:P0} faults ({kinds}), {FaultRun.Name(client)} (rep {rep + 1}/{_o.FaultReps}) ... ");
                     var run = await FaultRunAsync(client, name, kinds).ConfigureAwait(false);
                     _results.Faults.Add(run);
-                    Console.WriteLine($"{run.Delivered}/{run.Edits} delivered, {run.Extra} extra jobs ({run.Duplicates} duplicated bodies), {Stats.F(run.WallMs / 1000, "0.0")} s"
+                    Console.WriteLine($"{run.Delivered}/{run.Edits} delivered, {run.Extra} extra jobs, {Stats.F(run.WallMs / 1000, "0.0")} s"
                                       + (run.Errors > 0 ? $", {run.Errors} errors (first: {FirstLine(run.FirstError ?? "")})" : ""));
                 }
             }
@@ -450,7 +450,7 @@ internal sealed class Driver
             "--fault-seed", BenchOptions.FaultSeed.ToString(CultureInfo.InvariantCulture) };
         await using var warm = await EmulatorProcess.StartAsync(_emulatorDll, ModelMs, Runners, Key).ConfigureAwait(false);
         await using var emu = await EmulatorProcess.StartAsync(_emulatorDll, ModelMs, Runners, Key, faultArgs).ConfigureAwait(false);
-        var opt = new JsonObject { ["n"] = _o.FaultEdits, ["concurrency"] = _o.Concurrency, ["warmup"] = _o.Warmup, ["prompt"] = "fault bench edit" };
+        var opt = new JsonObject { ["n"] = _o.FaultEdits, ["concurrency"] = _o.Concurrency, ["warmup"] = _o.Warmup };
         ChildProcess child;
         if (client == FaultClient.Seedream)
         {
@@ -485,7 +485,6 @@ internal sealed class Driver
                 Errors = (int?)result["errorCount"] ?? 0,
                 FirstError = ((JsonArray?)result["errors"])?.FirstOrDefault()?.ToString(),
                 Created = created,
-                Duplicates = Counter(after, "duplicateJobs") - Counter(before, "duplicateJobs"),
                 WallMs = (double)result["wallMs"]!,
                 FaultsTotal = (long?)faults?["total"] ?? 0,
                 ByKind = Numbers(faults?["byKind"]),

