@@ -409,8 +409,12 @@ internal static class Report
                 sb.AppendLine($"- {name}: Seedream delivers every edit with 0 extra jobs — {Verdict(all)}.");
                 if (fj.Count > 0)
                 {
+                    // The issue sets the speed target for the row with 502/504 (the last); the other row is for comparison.
                     var ratio = Stats.Median(fj.Select(x => x.WallMs)) / Stats.Median(sd.Select(x => x.WallMs));
-                    sb.AppendLine($"  At least 2× faster than `@fal-ai/client` polling: {ratio.ToString("0.0", CultureInfo.InvariantCulture)}× — {Verdict(ratio >= 2)}.");
+                    var text = ratio.ToString("0.0", CultureInfo.InvariantCulture);
+                    sb.AppendLine(name == Driver.FaultSets[^1].Name
+                        ? $"  At least 2× faster than `@fal-ai/client` polling: {text}× — {Verdict(ratio >= 2)}."
+                        : $"  Speed against `@fal-ai/client` polling: {text}× (no target for this row).");
                 }
             }
             sb.AppendLine();
