@@ -92,8 +92,9 @@ Describe 'Invoke-SeedreamEdit' {
             [Environment]::SetEnvironmentVariable($name, $null)
         }
         try {
+            # Pester 5 compares -ErrorId with the whole FullyQualifiedErrorId ('Id,Command'): match its start.
             { Invoke-SeedreamEdit -Prompt 'p' -Image (Join-Path $inputs 'photo-1.png') -ErrorAction Stop } |
-                Should -Throw -ErrorId 'SeedreamApiKeyMissing'
+                Should -Throw -ErrorId 'SeedreamApiKeyMissing,*'
         }
         finally {
             foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }

@@ -58,7 +58,7 @@ Describe 'Connect-Seedream' {
         $image = (New-TestImage -Path (Join-Path $TestDrive 'vault.png')).FullName
         (Invoke-SeedreamEdit -Prompt 'Key from a vault' -Image $image).Images | Should -Not -BeNullOrEmpty
 
-        { Connect-Seedream -SecretName Nope -Vault TestVault -ErrorAction Stop } | Should -Throw -ErrorId 'SeedreamSecretNotFound'
+        { Connect-Seedream -SecretName Nope -Vault TestVault -ErrorAction Stop } | Should -Throw -ErrorId 'SeedreamSecretNotFound,*'
     }
 
     It 'never shows the key in the context' {

@@ -27,7 +27,7 @@ namespace Seedream.Commands
 
         /// <summary>A preset (auto_2K, landscape_16_9, ...), WIDTHxHEIGHT, or @{ width = ...; height = ... }.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [Alias("image_size", "Size")]
+        [Alias("image_size")]
         [ArgumentCompleter(typeof(ImageSizeCompleter))]
         public object? ImageSize { get; set; }
 
