@@ -38,14 +38,19 @@ internal sealed class Driver
         if (_o.Runs(5)) await Guard("5", StartupAsync).ConfigureAwait(false);
         if (_o.Runs(6)) await Guard("6", QueuedAsync).ConfigureAwait(false);
         if (_o.Runs(7)) await Guard("7", JournalAsync).ConfigureAwait(false);
+        if (_o.Runs(8)) await Guard("8", FaultsAsync).ConfigureAwait(false);
 
-        var report = Report.Render(_o, machine, _results, clock.Elapsed) + JournalReport.Render(_o, _results.Journal);
+        var main = _o.RunsAny(1, 4, 5, 6) ? Report.Render(_o, machine, _results, clock.Elapsed) : null;
+        var journal = _o.Runs(7) ? Report.JournalBegin + Environment.NewLine + JournalReport.Render(_o, _results.Journal).Trim() + Environment.NewLine + Report.JournalEnd : null;
+        var faults = _o.Runs(8) ? Report.RenderFaults(_o, machine, _results) : null;
         Console.WriteLine();
-        Console.WriteLine(report);
+        Console.WriteLine((main ?? "") + (journal ?? "") + (faults ?? ""));
         if (_o.Write)
         {
             var path = _o.OutFile != null ? Path.GetFullPath(_o.OutFile) : Path.Combine(_root, "BENCHMARKS.md");
-            File.WriteAllText(path, report);
+            // A run of some workloads replaces only their part of the file.
+            File.WriteAllText(path, Report.Merge(File.Exists(path) ? File.ReadAllText(path) : null, main,
+                (Report.JournalBegin, Report.JournalEnd, journal), (Report.FaultsBegin, Report.FaultsEnd, faults)));
             Console.WriteLine($"Written to {path}");
         }
         return _results.Failures.Count == 0 ? 0 : 1;
@@ -498,6 +503,88 @@ internal sealed class Driver
         Console.WriteLine($"{wall / 1000:0.00} s, {jobs} results, {submitted} submitted" + ((int?)result["errorCount"] is > 0 and var e ? $", {e} errors" : ""));
         return (wall, jobs, submitted);
     }
+
+    // ------------------------------------------------------------------ workload 8 (issue 14)
+
+    /// <summary>The fault kinds of the two rows: everything a client meets on the way, then the same plus 502 and 504.</summary>
+    internal static readonly (string Name, string Kinds)[] FaultSets =
+    {
+        ("429, 503, resets, truncated/garbled bodies, SSE drops", "429,503,reset,truncated,badjson,sse-drop"),
+        ("the same plus 502 and 504", "429,503,reset,truncated,badjson,sse-drop,502,504"),
+    };
+
+    private async Task FaultsAsync()
+    {
+        for (var rep = 0; rep < _o.FaultReps; rep++)
+        {
+            foreach (var (name, kinds) in FaultSets)
+            {
+                foreach (var client in new[] { FaultClient.Seedream, FaultClient.FalJsPolling, FaultClient.FalJsStreaming })
+                {
+                    Console.Write($"[8] {_o.FaultEdits} edits, {_o.Concurrency} concurrent, {BenchOptions.FaultRate:P0} faults ({kinds}), {FaultRun.Name(client)} (rep {rep + 1}/{_o.FaultReps}) ... ");
+                    var run = await FaultRunAsync(client, name, kinds).ConfigureAwait(false);
+                    _results.Faults.Add(run);
+                    Console.WriteLine($"{run.Delivered}/{run.Edits} delivered, {run.Extra} extra jobs, {Stats.F(run.WallMs / 1000, "0.0")} s"
+                                      + (run.Errors > 0 ? $", {run.Errors} errors (first: {FirstLine(run.FirstError ?? "")})" : ""));
+                }
+            }
+        }
+    }
+
+    private async Task<FaultRun> FaultRunAsync(FaultClient client, string setName, string kinds)
+    {
+        // A fresh faulty emulator per client, so each meets the same seeded faults from its first
+        // request; the warm-up goes to a second, clean one and spends none of them.
+        var faultArgs = new[] { "--fault-rate", BenchOptions.FaultRate.ToString(CultureInfo.InvariantCulture), "--fault-kinds", kinds,
+            "--fault-seed", BenchOptions.FaultSeed.ToString(CultureInfo.InvariantCulture) };
+        await using var warm = await EmulatorProcess.StartAsync(_emulatorDll, ModelMs, Runners, Key).ConfigureAwait(false);
+        await using var emu = await EmulatorProcess.StartAsync(_emulatorDll, ModelMs, Runners, Key, faultArgs).ConfigureAwait(false);
+        var opt = new JsonObject { ["n"] = _o.FaultEdits, ["concurrency"] = _o.Concurrency, ["warmup"] = _o.Warmup };
+        ChildProcess child;
+        if (client == FaultClient.Seedream)
+        {
+            // The session starts on the clean emulator (SEEDREAM_PROXY_URL); Connect-Seedream then moves it.
+            opt["proxyUrl"] = emu.ProxyUrl.AbsoluteUri;
+            child = StartChild(Side.Seedream, "faults", opt, warm);
+        }
+        else
+        {
+            opt["warmupProxyUrl"] = warm.ProxyUrl.AbsoluteUri;
+            opt["mode"] = client == FaultClient.FalJsStreaming ? "streaming" : "polling";
+            child = StartChild(Side.FalJs, "faults", opt, emu);
+        }
+
+        await using (child)
+        {
+            await child.ReadEventAsync("ready", TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+            var before = await emu.StatsAsync().ConfigureAwait(false);
+            await child.SendAsync("go").ConfigureAwait(false);
+            var result = await child.ReadEventAsync("result", TimeSpan.FromMinutes(30)).ConfigureAwait(false);
+            var after = await emu.StatsAsync().ConfigureAwait(false);
+            var ids = ((JsonArray?)result["requestIds"] ?? new JsonArray()).Select(n => (string)n!).Distinct().ToList();
+            var faults = after["faultsInjected"]?.AsObject();
+            var created = Counter(after, "submitted") - Counter(before, "submitted");
+            return new FaultRun
+            {
+                Client = client,
+                SetName = setName,
+                Kinds = kinds,
+                Edits = _o.FaultEdits,
+                Delivered = ids.Count,
+                Errors = (int?)result["errorCount"] ?? 0,
+                FirstError = ((JsonArray?)result["errors"])?.FirstOrDefault()?.ToString(),
+                Created = created,
+                WallMs = (double)result["wallMs"]!,
+                FaultsTotal = (long?)faults?["total"] ?? 0,
+                ByKind = Numbers(faults?["byKind"]),
+                ByShape = Numbers(faults?["byShape"]),
+                Requests = RouteDelta(before, after).Values.Sum(),
+            };
+        }
+    }
+
+    private static Dictionary<string, long> Numbers(JsonNode? node) =>
+        node is JsonObject o ? o.ToDictionary(p => p.Key, p => (long?)p.Value ?? 0) : new Dictionary<string, long>();
 
     private static string FirstLine(string s) => s.Split('\n')[0];
 }

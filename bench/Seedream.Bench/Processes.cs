@@ -106,7 +106,7 @@ internal sealed class EmulatorProcess : IAsyncDisposable
     public int ProcessingMs { get; private init; }
     public int Runners { get; private init; }
 
-    public static async Task<EmulatorProcess> StartAsync(string dll, int processingMs, int runners, string key)
+    public static async Task<EmulatorProcess> StartAsync(string dll, int processingMs, int runners, string key, IEnumerable<string>? extraArgs = null)
     {
         var info = new ProcessStartInfo(Processes.DotnetHost())
         {
@@ -121,7 +121,7 @@ internal sealed class EmulatorProcess : IAsyncDisposable
         // (Decimal 32 or hex 0x32: either reading is plenty.)
         info.Environment["DOTNET_ThreadPool_ForceMinWorkerThreads"] = "32";
         foreach (var a in new[] { dll, "--urls", "http://127.0.0.1:0", "--processing-ms", processingMs.ToString(CultureInfo.InvariantCulture),
-                     "--runners", runners.ToString(CultureInfo.InvariantCulture), "--ping-ms", "1000", "--require-key", key })
+                     "--runners", runners.ToString(CultureInfo.InvariantCulture), "--ping-ms", "1000", "--require-key", key }.Concat(extraArgs ?? Array.Empty<string>()))
             info.ArgumentList.Add(a);
         var p = Processes.Start(info);
         var stderr = new StringBuilder();

@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 namespace Seedream.Bench;
 
 /// <summary>
-/// Usage: Seedream.Bench [--quick] [--no-write] [--out FILE] [--only 1,4,5,6] [--reps N]
+/// Usage: Seedream.Bench [--quick] [--no-write] [--out FILE] [--only 1,4,5,6,7] [--reps N]
 /// Without options: the full run (about 10 minutes), results printed and written to BENCHMARKS.md.
 /// The same executable is also the Seedream child process: --seedream-child WORKLOAD JSON.
 /// </summary>
@@ -68,8 +68,8 @@ internal sealed class BenchOptions
         "  --no-write     print the table only (default: also write BENCHMARKS.md at the repo root)\n" +
         "  --out FILE     write the results to FILE instead of BENCHMARKS.md\n" +
         "  --only LIST    run only these workloads, e.g. --only 1,5 (1 covers rows 1-3; 7 is -Journal: overhead,\n" +
-        "                 kill -9 and resume, replay, and fal-js streaming vs polling)\n" +
-        "  --reps N       repetitions of workloads 1 and 4 (default 3, quick 1)";
+        "                 kill -9 and resume, replay, and fal-js streaming vs polling; 8 is the fault run)\n" +
+        "  --reps N       repetitions of workloads 1, 4 and 8 (default 3, 3 and 1; quick 1)";
 
     public bool Quick { get; private set; }
     public bool Write { get; private set; } = true;
@@ -79,6 +79,7 @@ internal sealed class BenchOptions
     public int? Reps { get; private set; }
 
     public bool Runs(int workload) => Only.Count == 0 || Only.Contains(workload);
+    public bool RunsAny(params int[] workloads) => workloads.Any(Runs);
 
     // Sizes of the workloads: the issue's numbers for the full run, smaller ones for --quick.
     public int Edits => Quick ? 100 : 500;
@@ -93,6 +94,11 @@ internal sealed class BenchOptions
     public int QueuedJobs => Quick ? 200 : 1000;
     public int QueuedRounds => 3;
     public int ResumeEdits => Quick ? 200 : 1000;
+    /// <summary>Workload 8, the fault run of issue 14: 200 edits, 10 % faults on every route, seed 5.</summary>
+    public int FaultEdits => Quick ? 100 : 200;
+    public int FaultReps => Reps ?? 1;
+    public const double FaultRate = 0.1;
+    public const int FaultSeed = 5;
 
     public static BenchOptions Parse(string[] args)
     {

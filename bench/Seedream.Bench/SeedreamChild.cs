@@ -32,6 +32,7 @@ internal static class SeedreamChild
                 case "upload": Upload(opt); break;
                 case "queued": Queued(opt); break;
                 case "startup": Startup(opt); break;
+                case "faults": Faults(opt); break;
                 default: throw new ArgumentException($"Unknown workload '{workload}'.");
             }
             return 0;
@@ -75,6 +76,43 @@ internal static class SeedreamChild
             ["requestIds"] = new JsonArray(ids.Select(i => (JsonNode)i!).ToArray()),
             ["command"] = command,
             ["throttle"] = throttle,
+            ["errorCount"] = ps.LastErrors.Count,
+            ["errors"] = Errors(ps.LastErrors),
+        });
+    }
+
+    /// <summary>
+    /// Edits against an emulator that faults its traffic, with the module's default retry settings.
+    /// The warm-up runs against a clean emulator (SEEDREAM_PROXY_URL), so it spends none of the
+    /// faulty one's seeded draws; then Connect-Seedream points the session at the faulty one. Same
+    /// rows as workload 1 (one prompt and seed: the emulator's render cache keeps its model cheap).
+    /// </summary>
+    private static void Faults(JsonObject opt)
+    {
+        using var ps = Engine.WithModule(opt);
+        var n = (int)opt["n"]!;
+        var concurrency = (int)opt["concurrency"]!;
+        var command = $"$rows | Invoke-SeedreamEdit -ThrottleLimit {concurrency}";
+
+        ps.Set("n", (int?)opt["warmup"] ?? 16);
+        ps.Run(Rows);
+        ps.RunChecked(command, "warm-up");
+
+        ps.Set("n", n);
+        ps.Set("faulty", (string)opt["proxyUrl"]!);
+        ps.RunChecked("Connect-Seedream -FromEnvironment -ProxyUrl $faulty", "Connect-Seedream");
+        ps.Run(Rows);
+        Handshake();
+        var clock = Stopwatch.StartNew();
+        var output = ps.Run(command);
+        var wallMs = clock.Elapsed.TotalMilliseconds;
+        var ids = output.Select(o => o.Properties["RequestId"]?.Value as string).Where(s => !string.IsNullOrEmpty(s)).ToList();
+        Finish(new JsonObject
+        {
+            ["wallMs"] = wallMs,
+            ["jobs"] = ids.Count,
+            ["requestIds"] = new JsonArray(ids.Select(i => (JsonNode)i!).ToArray()),
+            ["command"] = command,
             ["errorCount"] = ps.LastErrors.Count,
             ["errors"] = Errors(ps.LastErrors),
         });

@@ -25,9 +25,9 @@ function memory() {
 
 // proxyUrl with when:"always": by default the client proxies only in browsers, and on Node it
 // would talk to the real fal hosts. The key goes in Authorization like it would to fal.
-async function client() {
+async function client(proxyUrl = opt.proxyUrl) {
   const { createFalClient } = await import("@fal-ai/client");
-  return createFalClient({ credentials: opt.key, proxyUrl: { url: opt.proxyUrl, when: "always" } });
+  return createFalClient({ credentials: opt.key, proxyUrl: { url: proxyUrl, when: "always" } });
 }
 
 // Same prompt and seed as the Seedream side: the emulator's render cache then keeps the model cheap.
@@ -73,6 +73,25 @@ async function edits() {
   });
   const wallMs = performance.now() - start;
   await finish({ wallMs, jobs: ids.length, requestIds: ids, errors: errors.slice(0, 5), errorCount: errors.length });
+}
+
+// Edits against an emulator that faults its traffic. The warm-up goes to a clean emulator, so it
+// spends none of the faulty one's seeded draws. mode: "polling" (the default of fal.subscribe) or "streaming".
+async function faults() {
+  const warm = await client(opt.warmupProxyUrl);
+  const fal = await client();
+  const mode = opt.mode ?? "polling";
+  await pool(opt.warmup ?? 16, opt.concurrency, (i) => warm.subscribe(ENDPOINT, { input: input(-1 - i), mode }));
+  await handshake();
+  const ids = [];
+  const start = performance.now();
+  const errors = await pool(opt.n, opt.concurrency, async (i) => {
+    const r = await fal.subscribe(ENDPOINT, { input: input(i), mode });
+    if (!r?.data?.images?.length) throw new Error(`no images in ${r?.requestId}`);
+    ids.push(r.requestId);
+  });
+  const wallMs = performance.now() - start;
+  await finish({ wallMs, jobs: ids.length, requestIds: ids, errors: errors.slice(0, 5), errorCount: errors.length, command: `fal.subscribe (${mode}) x ${opt.concurrency} workers` });
 }
 
 async function upload() {
@@ -122,7 +141,7 @@ async function startup() {
   process.exit(0);
 }
 
-const workloads = { edits, upload, queued, startup };
+const workloads = { edits, upload, queued, startup, faults };
 if (!workloads[workload]) {
   console.error(`usage: node bench.mjs <${Object.keys(workloads).join("|")}> '<json>'`);
   process.exit(2);

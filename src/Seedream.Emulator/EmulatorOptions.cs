@@ -54,6 +54,13 @@ public sealed class EmulatorOptions
         "  --webhook-retry-ms N  first webhook retry delay in ms, doubling per retry, 0..600000 (default 500)\n" +
         "  --fault-rate R     share of requests that get a fault, 0..1 (default 0 = off)\n" +
         "  --fault-kinds LIST comma list of 429,500,502,503,504,reset,slow,truncated,badjson,sse-drop,upload-fail (default all)\n" +
+        "                     502 and 504 each come in fal's two shapes, half and half by the seeded draw:\n" +
+        "                     ingress: the proxy's nginx HTML page, no x-fal-request-id, sent before any work\n" +
+        "                       (the request never reached the queue; retrying it is safe);\n" +
+        "                     server: fal's JSON error {detail, error_type} naming the request in x-fal-request-id,\n" +
+        "                       sent after the work (a submit has created that job).\n" +
+        "                     Sources: fal_client/client.py _is_ingress_error (no x-fal-request-id, 'nginx' in the body),\n" +
+        "                     docs.fal.ai/model-apis/model-endpoints/reliability (fal retries queued requests itself).\n" +
         "  --fault-seed N     seed of the fault draws, for repeatable runs (default: random)\n" +
         "  --fault-slow-ms N  delay of a 'slow' answer in ms, 0..600000 (default 3000)";
 

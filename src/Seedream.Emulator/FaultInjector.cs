@@ -19,11 +19,15 @@ public enum FaultKind
     RateLimited,
     /// <summary>[500] internal error before processing.</summary>
     InternalError,
-    /// <summary>[502] the work was done, then the gateway lost the answer.</summary>
+    /// <summary>
+    /// [502] one of two shapes, by the draw's variant (see <see cref="FaultInjector.IsIngress"/>): fal's
+    /// ingress proxy fails before the request reaches the queue (nginx's HTML page, no request id, no
+    /// work), or fal's own server fails after the work (fal's JSON error, <c>x-fal-request-id</c> names it).
+    /// </summary>
     BadGateway,
     /// <summary>[503] no runner: rejected before processing.</summary>
     Unavailable,
-    /// <summary>[504] the work was done, the gateway timed out waiting for it.</summary>
+    /// <summary>[504] the same two shapes as <see cref="BadGateway"/>, as a timeout.</summary>
     GatewayTimeout,
     /// <summary>[reset] the work was done; the connection drops after the headers and a few body bytes.</summary>
     Reset,
@@ -106,6 +110,11 @@ public sealed class FaultStats
     public Dictionary<string, long> ByKind { get; set; } = new();
     /// <summary>By route name (<c>submit</c>, <c>stream</c>, <c>storage.put</c> ...).</summary>
     public Dictionary<string, long> ByRoute { get; set; } = new();
+    /// <summary>
+    /// 502/504 faults by route and shape: <c>submit.ingress</c> (the proxy's page, nothing done) or
+    /// <c>submit.server</c> (fal's JSON error naming the request) ...
+    /// </summary>
+    public Dictionary<string, long> ByShape { get; set; } = new();
 }
 
 /// <summary>Thread-safe counters behind <see cref="FaultStats"/>.</summary>
@@ -113,13 +122,15 @@ internal sealed class FaultCounters
 {
     private readonly ConcurrentDictionary<string, long> _byKind = new();
     private readonly ConcurrentDictionary<string, long> _byRoute = new();
+    private readonly ConcurrentDictionary<string, long> _byShape = new();
     private long _total;
 
-    public void Record(FaultKind kind, string route)
+    public void Record(FaultKind kind, string route, string? shape = null)
     {
         Interlocked.Increment(ref _total);
         _byKind.AddOrUpdate(FaultOptions.NameOf(kind), 1, static (_, n) => n + 1);
         _byRoute.AddOrUpdate(route, 1, static (_, n) => n + 1);
+        if (shape != null) _byShape.AddOrUpdate(route + "." + shape, 1, static (_, n) => n + 1);
     }
 
     public FaultStats Snapshot() => new()
@@ -127,6 +138,7 @@ internal sealed class FaultCounters
         Total = Interlocked.Read(ref _total),
         ByKind = _byKind.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value),
         ByRoute = _byRoute.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value),
+        ByShape = _byShape.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value),
     };
 }
 
@@ -154,9 +166,11 @@ internal sealed class JobBodyLedger
 /// Injects faults into requests (<c>--fault-rate</c>, <c>--fault-kinds</c>, <c>--fault-seed</c>,
 /// <c>--fault-slow-ms</c>). Each route has its own seeded random sequence, so with a fixed seed the
 /// n-th request of a route always gets the same fate. Where a fault happens mirrors real
-/// infrastructure: 429/500/503 reject a request before it is processed (no job, no upload), while
-/// 502/504, resets, slow, truncated and garbled answers come after the work was done, so a submit
-/// hit by them has created a job whose id the client may never learn.
+/// infrastructure: 429/500/503 reject a request before it is processed (no job, no upload); resets,
+/// slow, truncated and garbled answers come after the work was done, so a submit hit by them has
+/// created a job whose id the client may not learn. 502/504 come in fal's two shapes (the
+/// variant picks one): an ingress error before the work, or a server error after it that names
+/// the request in <c>x-fal-request-id</c>.
 /// </summary>
 internal sealed class FaultInjector
 {
@@ -256,8 +270,22 @@ internal sealed class FaultInjector
         return unchecked((int)h);
     }
 
-    /// <summary>Runs <paramref name="handler"/> for a request on <paramref name="route"/>, faulting it when its draw says so.</summary>
-    public async Task RunAsync(HttpContext ctx, string route, Func<Task> handler)
+    /// <summary>
+    /// A 502/504 draw is an ingress error (variants 0 and 1: half of them) or a server error. fal's
+    /// Python client tells them apart the same way: an ingress error carries no x-fal-request-id and
+    /// its body is the proxy's own page (it looks for "nginx").
+    /// </summary>
+    internal static bool IsIngress(Decision d) => d.Kind is FaultKind.BadGateway or FaultKind.GatewayTimeout && d.Variant < 2;
+
+    private static string? ShapeOf(Decision d) =>
+        d.Kind is FaultKind.BadGateway or FaultKind.GatewayTimeout ? (IsIngress(d) ? "ingress" : "server") : null;
+
+    /// <summary>
+    /// Runs <paramref name="handler"/> for a request on <paramref name="route"/>, faulting it when its
+    /// draw says so. <paramref name="requestId"/>: the request the route is about (status, stream ...),
+    /// which a server-side 502/504 names.
+    /// </summary>
+    public async Task RunAsync(HttpContext ctx, string route, Func<Task> handler, string? requestId = null)
     {
         if (!Enabled || Decide(route) is not { } decision)
         {
@@ -265,28 +293,35 @@ internal sealed class FaultInjector
             return;
         }
 
-        _counters.Record(decision.Kind, route);
+        _counters.Record(decision.Kind, route, ShapeOf(decision));
         switch (Classify(route))
         {
             case RouteClass.Stream:
-                await StreamAsync(ctx, decision, handler).ConfigureAwait(false);
+                await StreamAsync(ctx, decision, handler, requestId).ConfigureAwait(false);
                 break;
             case RouteClass.Upload:
                 await UploadAsync(ctx, decision, handler).ConfigureAwait(false);
                 break;
             default:
-                await JsonAsync(ctx, decision, handler).ConfigureAwait(false);
+                await JsonAsync(ctx, decision, handler, requestId).ConfigureAwait(false);
                 break;
         }
     }
 
     // ---------------------------------------------------------------- JSON routes
 
-    private async Task JsonAsync(HttpContext ctx, Decision d, Func<Task> handler)
+    private async Task JsonAsync(HttpContext ctx, Decision d, Func<Task> handler, string? requestId)
     {
         if (d.Kind is FaultKind.RateLimited or FaultKind.InternalError or FaultKind.Unavailable)
         {
             await WriteErrorAsync(ctx, d).ConfigureAwait(false);
+            return;
+        }
+
+        if (IsIngress(d))
+        {
+            // The proxy in front of fal failed: the request never reached the queue.
+            await WriteIngressPageAsync(ctx, d).ConfigureAwait(false);
             return;
         }
 
@@ -296,7 +331,17 @@ internal sealed class FaultInjector
         switch (d.Kind)
         {
             case FaultKind.BadGateway or FaultKind.GatewayTimeout:
-                await WriteErrorAsync(ctx, d).ConfigureAwait(false);
+                // fal's server failed after the work: its error names the request (a submit's new
+                // job). Routes about no request still get an id, as every fal answer does.
+                var id = ctx.Response.Headers[FalHttp.RequestIdHeader].ToString();
+                if (id.Length == 0 && ctx.Response.StatusCode >= 400)
+                {
+                    // The handler refused (e.g. a 422 submit): no work to lose, so its answer stands.
+                    await WriteQuietlyAsync(ctx, body, body.Length, abort: false).ConfigureAwait(false);
+                    return;
+                }
+
+                await WriteServerErrorAsync(ctx, d, id.Length > 0 ? id : requestId ?? Guid.NewGuid().ToString()).ConfigureAwait(false);
                 return;
             case FaultKind.Slow:
                 if (!await DelayAsync(ctx).ConfigureAwait(false)) return;
@@ -386,7 +431,7 @@ internal sealed class FaultInjector
 
     private static Task WriteErrorAsync(HttpContext ctx, Decision d)
     {
-        // A gateway error carries nothing of the answer it replaces (no request id either).
+        // A rejection carries nothing of the answer it replaces (no request id either).
         ctx.Response.Headers.Clear();
         var (status, detail, type) = d.Kind switch
         {
@@ -394,7 +439,7 @@ internal sealed class FaultInjector
             FaultKind.InternalError => (500, "Internal server error", "internal_error"),
             FaultKind.BadGateway => (502, "The runner sent an incomplete response", "runner_incomplete_response"),
             FaultKind.Unavailable => (503, "No runner is available", "runner_scheduling_failure"),
-            FaultKind.GatewayTimeout => (504, "The gateway timed out", "gateway_timeout"),
+            FaultKind.GatewayTimeout => (504, "The request timed out", "request_timeout"),
             _ => (500, "The upload failed", "upload_failed"),
         };
         if (d.Kind == FaultKind.RateLimited && d.Variant < 2)
@@ -402,14 +447,50 @@ internal sealed class FaultInjector
         return FalHttp.WriteErrorAsync(ctx, status, detail + " (emulated fault)", type);
     }
 
+    /// <summary>fal's own 502/504: its JSON error shape, <c>X-Fal-Error-Type</c>, and the request id it is about.</summary>
+    private static Task WriteServerErrorAsync(HttpContext ctx, Decision d, string? requestId)
+    {
+        ctx.Response.Headers.Clear();
+        if (requestId != null) ctx.Response.Headers[FalHttp.RequestIdHeader] = requestId;
+        var (status, detail, type) = d.Kind == FaultKind.BadGateway
+            ? (502, "The runner sent an incomplete response", "runner_incomplete_response")
+            : (504, "The request timed out", "request_timeout");
+        return FalHttp.WriteErrorAsync(ctx, status, detail + " (emulated fault)", type);
+    }
+
+    /// <summary>
+    /// The ingress proxy's own error page, byte for byte what nginx sends (plus a comment naming the
+    /// fault): HTML, no x-fal-request-id, nothing of fal's.
+    /// </summary>
+    private static async Task WriteIngressPageAsync(HttpContext ctx, Decision d)
+    {
+        ctx.Response.Headers.Clear();
+        var title = d.Kind == FaultKind.BadGateway ? "502 Bad Gateway" : "504 Gateway Time-out";
+        var page = Encoding.ASCII.GetBytes(
+            $"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n" +
+            "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n<!-- emulated fault: ingress -->\r\n");
+        ctx.Response.StatusCode = d.Kind == FaultKind.BadGateway ? 502 : 504;
+        ctx.Response.ContentType = "text/html";
+        ctx.Response.ContentLength = page.Length;
+        try { await ctx.Response.Body.WriteAsync(page, ctx.RequestAborted).ConfigureAwait(false); }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException) { }
+    }
+
     // ---------------------------------------------------------------- status stream
 
-    private async Task StreamAsync(HttpContext ctx, Decision d, Func<Task> handler)
+    private async Task StreamAsync(HttpContext ctx, Decision d, Func<Task> handler, string? requestId)
     {
         switch (d.Kind)
         {
-            case FaultKind.RateLimited or FaultKind.InternalError or FaultKind.BadGateway or FaultKind.Unavailable or FaultKind.GatewayTimeout:
+            case FaultKind.RateLimited or FaultKind.InternalError or FaultKind.Unavailable:
                 await WriteErrorAsync(ctx, d).ConfigureAwait(false);
+                return;
+            // Before the first event either way: a stream does no work a client could lose.
+            case FaultKind.BadGateway or FaultKind.GatewayTimeout when IsIngress(d):
+                await WriteIngressPageAsync(ctx, d).ConfigureAwait(false);
+                return;
+            case FaultKind.BadGateway or FaultKind.GatewayTimeout:
+                await WriteServerErrorAsync(ctx, d, requestId ?? Guid.NewGuid().ToString()).ConfigureAwait(false);
                 return;
             case FaultKind.Slow:
                 if (await DelayAsync(ctx).ConfigureAwait(false)) await handler().ConfigureAwait(false);
@@ -506,6 +587,11 @@ internal sealed class FaultInjector
                 try { await ctx.Request.Body.CopyToAsync(Stream.Null, ctx.RequestAborted).ConfigureAwait(false); }
                 catch (Exception ex) when (ex is IOException or OperationCanceledException or BadHttpRequestException) { return; }
                 await WriteErrorAsync(ctx, d).ConfigureAwait(false);
+                return;
+            // The storage host is not the queue: both shapes fail before anything is stored, so the
+            // upload stays open for a retry; only the answer differs (the proxy's page or a JSON error).
+            case FaultKind.BadGateway or FaultKind.GatewayTimeout when IsIngress(d):
+                await WriteIngressPageAsync(ctx, d).ConfigureAwait(false);
                 return;
             default:
                 await WriteErrorAsync(ctx, d).ConfigureAwait(false);

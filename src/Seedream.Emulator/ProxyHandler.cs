@@ -119,19 +119,19 @@ internal sealed class ProxyHandler
             {
                 case "" when HttpMethods.IsGet(method):
                     _stats.Route("result");
-                    await _faults.RunAsync(ctx, "result", () => ResultAsync(ctx, id)).ConfigureAwait(false);
+                    await _faults.RunAsync(ctx, "result", () => ResultAsync(ctx, id), id).ConfigureAwait(false);
                     return;
                 case "status" when HttpMethods.IsGet(method):
                     _stats.Route("status");
-                    await _faults.RunAsync(ctx, "status", () => StatusAsync(ctx, id, logs)).ConfigureAwait(false);
+                    await _faults.RunAsync(ctx, "status", () => StatusAsync(ctx, id, logs), id).ConfigureAwait(false);
                     return;
                 case "status/stream" when HttpMethods.IsGet(method):
                     _stats.Route("stream");
-                    await _faults.RunAsync(ctx, "stream", () => StreamAsync(ctx, id, logs)).ConfigureAwait(false);
+                    await _faults.RunAsync(ctx, "stream", () => StreamAsync(ctx, id, logs), id).ConfigureAwait(false);
                     return;
                 case "cancel" when HttpMethods.IsPut(method):
                     _stats.Route("cancel");
-                    await _faults.RunAsync(ctx, "cancel", () => CancelAsync(ctx, id)).ConfigureAwait(false);
+                    await _faults.RunAsync(ctx, "cancel", () => CancelAsync(ctx, id), id).ConfigureAwait(false);
                     return;
                 case "" or "status" or "status/stream" or "cancel":
                     _stats.Route("proxy.method_not_allowed");

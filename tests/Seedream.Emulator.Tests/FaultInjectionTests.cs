@@ -151,20 +151,119 @@ public class FaultInjectionTests
         }
     }
 
+    /// <summary>
+    /// A seed whose first draw on <paramref name="route"/> is <paramref name="kind"/> in the wanted
+    /// shape; for routes about a job, the first submit must then create that job and name it (a
+    /// server-shaped fault), since every request is faulted at rate 1.
+    /// </summary>
+    private static int SeedFor(FaultKind kind, string route, bool ingress) => Enumerable.Range(0, 10_000).First(seed =>
+    {
+        var injector = new FaultInjector(new EmulatorOptions { FaultRate = 1, FaultKinds = [kind], FaultSeed = seed }, new FaultCounters(), CancellationToken.None);
+        if (FaultInjector.IsIngress(injector.Decide(route)!.Value) != ingress) return false;
+        return route == "submit" || !FaultInjector.IsIngress(injector.Decide("submit")!.Value);
+    });
+
+    private static async Task AssertIngressPageAsync(HttpResponseMessage response, int code)
+    {
+        Assert.Equal(code, (int)response.StatusCode);
+        Assert.False(response.Headers.Contains("x-fal-request-id"));
+        Assert.False(response.Headers.Contains("X-Fal-Error-Type"));
+        Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
+        var page = await response.Content.ReadAsStringAsync();
+        Assert.Contains("<center>nginx</center>", page);
+        Assert.Contains(code == 502 ? "502 Bad Gateway" : "504 Gateway Time-out", page);
+    }
+
+    private static async Task<string> AssertServerErrorAsync(HttpResponseMessage response, int code)
+    {
+        Assert.Equal(code, (int)response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var type = code == 502 ? "runner_incomplete_response" : "request_timeout";
+        Assert.Equal(type, body.GetProperty("error_type").GetString());
+        Assert.Equal(type, response.Headers.GetValues("X-Fal-Error-Type").Single());
+        Assert.Contains("emulated fault", body.GetProperty("detail").GetString());
+        return response.Headers.GetValues("x-fal-request-id").Single();
+    }
+
+    /// <summary>With every request faulted, the first submit's server error names the job it made; its id, once it ran.</summary>
+    private static async Task<string> CreatedJobAsync(Harness h, int code)
+    {
+        using var response = await h.Http.SendAsync(Submit(h, "the job"));
+        var id = await AssertServerErrorAsync(response, code);
+        for (var i = 0; i < 500 && (await h.JobInfoAsync(id)).GetProperty("completedAt").ValueKind == JsonValueKind.Null; i++) await Task.Delay(20);
+        return id;
+    }
+
     [Theory]
     [InlineData(FaultKind.BadGateway, 502)]
     [InlineData(FaultKind.GatewayTimeout, 504)]
-    public async Task Gateway_errors_on_submit_hide_a_job_that_was_created(FaultKind kind, int code)
+    public async Task An_ingress_error_at_submit_is_the_proxys_page_and_creates_nothing(FaultKind kind, int code)
     {
-        await using var h = await StartAsync(kind);
-        var (response, body) = await SendAsync(h, Submit(h, "created anyway"));
-        Assert.Equal(code, (int)response.StatusCode);
-        Assert.False(response.Headers.Contains("x-fal-request-id"));
-        Assert.DoesNotContain("request_id", body);
+        await using var h = await StartAsync(kind, seed: SeedFor(kind, "submit", ingress: true));
+        using var response = await h.Http.SendAsync(Submit(h, "never arrived"));
+        await AssertIngressPageAsync(response, code);
+        var stats = h.Emulator.GetStats();
+        Assert.Equal(0, stats.Submitted);
+        Assert.Equal(1, stats.FaultsInjected.ByShape["submit.ingress"]);
+    }
+
+    [Theory]
+    [InlineData(FaultKind.BadGateway, 502)]
+    [InlineData(FaultKind.GatewayTimeout, 504)]
+    public async Task A_server_error_at_submit_names_the_job_it_created(FaultKind kind, int code)
+    {
+        await using var h = await StartAsync(kind, seed: SeedFor(kind, "submit", ingress: false));
+        using var response = await h.Http.SendAsync(Submit(h, "created anyway"));
+        var id = await AssertServerErrorAsync(response, code);
+        Assert.Equal(id, (await h.JobInfoAsync(id)).GetProperty("requestId").GetString());
         await WaitIdleAsync(h);
         var stats = h.Emulator.GetStats();
         Assert.Equal(1, stats.Submitted);
-        Assert.Equal(1, stats.Completed); // the orphan runs to its end
+        Assert.Equal(1, stats.Completed); // the job runs to its end; a client that follows the id gets it
+        Assert.Equal(1, stats.FaultsInjected.ByShape["submit.server"]);
+    }
+
+    [Theory]
+    [InlineData(FaultKind.BadGateway, 502, "status", true)]
+    [InlineData(FaultKind.BadGateway, 502, "status", false)]
+    [InlineData(FaultKind.GatewayTimeout, 504, "status", true)]
+    [InlineData(FaultKind.GatewayTimeout, 504, "status", false)]
+    [InlineData(FaultKind.BadGateway, 502, "stream", true)]
+    [InlineData(FaultKind.BadGateway, 502, "stream", false)]
+    [InlineData(FaultKind.GatewayTimeout, 504, "stream", true)]
+    [InlineData(FaultKind.GatewayTimeout, 504, "stream", false)]
+    [InlineData(FaultKind.BadGateway, 502, "result", true)]
+    [InlineData(FaultKind.BadGateway, 502, "result", false)]
+    [InlineData(FaultKind.GatewayTimeout, 504, "result", true)]
+    [InlineData(FaultKind.GatewayTimeout, 504, "result", false)]
+    public async Task Reads_get_both_shapes_and_a_server_error_names_the_request_read(FaultKind kind, int code, string route, bool ingress)
+    {
+        await using var h = await StartAsync(kind, seed: SeedFor(kind, route, ingress));
+        var id = await CreatedJobAsync(h, code);
+        var target = Harness.AppBase + id + route switch { "status" => "/status", "stream" => "/status/stream", _ => "" };
+        using var response = await h.Http.SendAsync(h.ProxyRequest(HttpMethod.Get, target));
+        if (ingress) await AssertIngressPageAsync(response, code);
+        else Assert.Equal(id, await AssertServerErrorAsync(response, code));
+        var stats = h.Emulator.GetStats();
+        Assert.Equal(1, stats.FaultsInjected.ByShape[route + (ingress ? ".ingress" : ".server")]);
+        Assert.Equal(1, stats.Submitted);
+        // Before the work or after it: an ingress error never reached the result, a server error lost it on the way.
+        if (route == "result")
+            Assert.Equal(ingress, (await h.JobInfoAsync(id)).GetProperty("resultFetchedAt").ValueKind == JsonValueKind.Null);
+    }
+
+    [Fact]
+    public void Both_shapes_come_half_and_half_from_the_seeded_variant()
+    {
+        var injector = new FaultInjector(new EmulatorOptions { FaultRate = 1, FaultKinds = [FaultKind.BadGateway, FaultKind.GatewayTimeout], FaultSeed = 5 }, new FaultCounters(), CancellationToken.None);
+        var draws = Enumerable.Range(0, 400).Select(_ => injector.Decide("submit")!.Value).ToList();
+        Assert.InRange(draws.Count(FaultInjector.IsIngress), 150, 250);
+        Assert.Contains(draws, d => d.Kind == FaultKind.BadGateway && FaultInjector.IsIngress(d));
+        Assert.Contains(draws, d => d.Kind == FaultKind.GatewayTimeout && !FaultInjector.IsIngress(d));
+        // Other kinds have no shape.
+        Assert.False(FaultInjector.IsIngress(new FaultInjector.Decision(FaultKind.Unavailable, 0)));
+        Assert.Contains("ingress", EmulatorOptions.Usage);
     }
 
     [Fact]

@@ -183,6 +183,33 @@ namespace Seedream.Module.Tests
         }
 
         [Fact]
+        public async Task Gateway_errors_of_both_shapes_on_every_route_lose_no_edit_and_create_no_extra_job()
+        {
+            // A quarter of all requests get 502 or 504, half of them the ingress proxy's page (nothing
+            // arrived: retried), half fal's own error naming the request (a submit's job is adopted).
+            // Streaming edits meet them on the stream, -NoStream edits on status polls.
+            const int n = 24;
+            await using var emulator = await FalEmulator.StartAsync(Faulty(100, rate: 0.25, kinds: new[] { FaultKind.BadGateway, FaultKind.GatewayTimeout }));
+            using var ps = new PsHost(emulator);
+            var r = ps.Run(@"Connect-Seedream -ApiKey $key -ProxyUrl $proxy -RetryDelayMilliseconds 20 -MaxRetryCount 8
+                $rows = 1..$n | ForEach-Object { [pscustomobject]@{ Prompt = ""gateway edit $_""; Image = $img } }
+                $rows[0..($n / 2 - 1)] | Invoke-SeedreamEdit -ThrottleLimit 8
+                $rows[($n / 2)..($n - 1)] | Invoke-SeedreamEdit -ThrottleLimit 8 -NoStream", Vars(emulator, ("n", n)));
+            var stats = emulator.GetStats();
+
+            Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors.Select(e => $"{e.FullyQualifiedErrorId} [{e.TargetObject}] {e}")));
+            Assert.Equal(Enumerable.Range(1, n).Select(i => $"gateway edit {i}").OrderBy(p => p, StringComparer.Ordinal),
+                r.Output.Select(o => (string)o.P("Prompt")!).OrderBy(p => p, StringComparer.Ordinal));
+            Assert.Equal(n, stats.Submitted); // one job per edit: none lost to an ingress error, none sent twice
+            Assert.Equal(0, stats.DuplicateJobs);
+            foreach (var route in new[] { "submit", "status", "stream", "result" })
+                foreach (var shape in new[] { "ingress", "server" })
+                    Assert.True(stats.FaultsInjected.ByShape.GetValueOrDefault(route + "." + shape) > 0,
+                        $"{route}.{shape} never happened: {string.Join(", ", stats.FaultsInjected.ByShape.Select(p => p.Key + "=" + p.Value))}");
+            await AssertNothingLeftRunningAsync(emulator, 100);
+        }
+
+        [Fact]
         public async Task Dropped_status_streams_resume_by_polling_and_lose_no_job()
         {
             // Every status stream is dropped before COMPLETED; nothing else fails.

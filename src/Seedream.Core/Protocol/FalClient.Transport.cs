@@ -13,13 +13,17 @@ using System.Threading.Tasks;
 
 namespace Seedream.Protocol
 {
+    /// <summary>Turns a failed call into a value after all (see <see cref="RetryPolicy.AdoptsJob"/>).</summary>
+    internal delegate bool Adopter<T>(FalApiException failure, out T value);
+
     public sealed partial class FalClient
     {
         /// <summary>
         /// Sends one logical call with the retry policy: builds a fresh request per attempt, bounds
         /// each attempt by <see cref="FalClientOptions.RequestTimeout"/> (long-lived streams only
         /// for their headers), hands accepted responses to <paramref name="onAccepted"/> and turns
-        /// everything else into a <see cref="FalApiException"/>.
+        /// everything else into a <see cref="FalApiException"/>. <paramref name="adopt"/>: for a
+        /// submit, follows the job a server error names instead of failing.
         /// </summary>
         internal async Task<T> ExecuteAsync<T>(
             FalOperation op,
@@ -28,7 +32,8 @@ namespace Seedream.Protocol
             Func<HttpResponseMessage, CancellationToken, Task<T>> onAccepted,
             string? requestId,
             CancellationToken ct,
-            bool longLived = false)
+            bool longLived = false,
+            Adopter<T>? adopt = null)
         {
             for (var attempt = 0; ; attempt++)
             {
@@ -41,6 +46,10 @@ namespace Seedream.Protocol
                 FalApiException failure = null!;
                 bool retry = false;
                 TimeSpan? retryAfter = null;
+                // What is known about the failure, to tell whether it may have left a job behind.
+                int? failedCode = null;
+                var origin = ErrorOrigin.Unknown;
+                var beforeSend = false;
                 var sw = Stopwatch.StartNew();
                 using (var req = build())
                 {
@@ -57,7 +66,7 @@ namespace Seedream.Protocol
                     }
                     catch (HttpRequestException ex)
                     {
-                        var beforeSend = RetryPolicy.IsBeforeSend(ex);
+                        beforeSend = RetryPolicy.IsBeforeSend(ex);
                         failure = new FalApiException(FalErrorKind.Connection, $"{what} failed: {InnermostMessage(ex)}", ex) { RequestId = requestId };
                         retry = RetryPolicy.ShouldRetry(op, beforeSend);
                     }
@@ -72,6 +81,7 @@ namespace Seedream.Protocol
                         using (resp)
                         {
                             var code = (int)resp.StatusCode;
+                            failedCode = code;
                             Log(true, $"{what} -> {code} {resp.ReasonPhrase} ({sw.ElapsedMilliseconds} ms)");
                             if (accept(code))
                             {
@@ -103,6 +113,12 @@ namespace Seedream.Protocol
                                     ex.RequestId = requestId;
                                     throw;
                                 }
+                                catch (FalApiException ex) when (ex.Kind == FalErrorKind.Protocol && !ct.IsCancellationRequested
+                                    && RetryPolicy.MayHaveCreatedWork(op, code, ErrorOrigin.Unknown, beforeSend: false))
+                                {
+                                    // Accepted, so the work exists, but the answer cannot say which: say so.
+                                    throw WithWorkNote(ex, op);
+                                }
                             }
                             else
                             {
@@ -110,9 +126,15 @@ namespace Seedream.Protocol
                                 try { body = await ReadBodyAsync(resp, attemptCts.Token, Math.Min(Options.MaxResponseBytes, 1024 * 1024)).ConfigureAwait(false); }
                                 catch (Exception ex) when (ex is IOException || ex is HttpRequestException || ex is FalApiException || (ex is OperationCanceledException && !ct.IsCancellationRequested)) { body = string.Empty; }
                                 failure = BuildError(resp, body, requestId);
+                                origin = RetryPolicy.Origin(code, HeaderValue(resp, "x-fal-request-id") != null, body);
+                                if (adopt != null && failure.RequestId != null && RetryPolicy.AdoptsJob(op, code, failure.TimeoutType, origin)
+                                    && adopt(failure, out var adopted))
+                                    return adopted;
                                 retryAfter = RetryPolicy.ParseRetryAfter(resp, DateTimeOffset.UtcNow);
                                 failure.RetryAfter = retryAfter;
-                                retry = RetryPolicy.ShouldRetry(op, code, failure.TimeoutType);
+                                retry = RetryPolicy.ShouldRetry(op, code, failure.TimeoutType, origin);
+                                if (origin == ErrorOrigin.Ingress)
+                                    Log(true, $"{what}: the answer is the ingress proxy's own page (no request id): the request never reached fal.");
                             }
                         }
                     }
@@ -123,11 +145,41 @@ namespace Seedream.Protocol
                 }
 
                 failure.Attempts = attempt + 1;
-                if (!retry || attempt >= Options.MaxRetryCount) throw failure;
+                if (!retry || attempt >= Options.MaxRetryCount)
+                {
+                    var ambiguous = failure.Kind == FalErrorKind.Server || failure.Kind == FalErrorKind.Connection || failure.Kind == FalErrorKind.Protocol;
+                    if (ambiguous && RetryPolicy.MayHaveCreatedWork(op, failedCode, origin, beforeSend)) failure = WithWorkNote(failure, op);
+                    throw failure;
+                }
                 var delay = RetryPolicy.Delay(attempt, Options.RetryBaseDelay, Options.RetryMaxDelay, retryAfter);
                 Log(true, $"Retrying in {delay.TotalSeconds:0.##} s (retry {attempt + 1} of {Options.MaxRetryCount}): {failure.Message}");
                 await Task.Delay(delay, ct).ConfigureAwait(false);
             }
+        }
+
+        /// <summary>
+        /// The same failure, its message saying that the work may exist and was not sent again: the
+        /// user learns why there is no retry, and where a charge could come from.
+        /// </summary>
+        internal static FalApiException WithWorkNote(FalApiException ex, FalOperation op)
+        {
+            var note = op == FalOperation.Run
+                ? " The model may have run for it on fal; it was not run again, so it cannot be billed twice."
+                : " fal may have created a job for it" + (ex.RequestId != null ? string.Empty : " (its request id never arrived)")
+                  + "; it was not submitted again, so it cannot be billed twice.";
+            return new FalApiException(ex.Kind, ex.Message + note, ex.InnerException)
+            {
+                StatusCode = ex.StatusCode,
+                RequestId = ex.RequestId,
+                ErrorType = ex.ErrorType,
+                Detail = ex.Detail,
+                ValidationErrors = ex.ValidationErrors,
+                ResponseBody = ex.ResponseBody,
+                TimeoutType = ex.TimeoutType,
+                Retryable = ex.Retryable,
+                Attempts = ex.Attempts,
+                RetryAfter = ex.RetryAfter,
+            };
         }
 
         private static readonly AsyncLocal<AttemptTimer?> CurrentAttempt = new AsyncLocal<AttemptTimer?>();

@@ -142,7 +142,15 @@ namespace Seedream.Protocol
                     };
                     return job;
                 },
-                null, cancellationToken);
+                null, cancellationToken,
+                adopt: (FalApiException failure, out Job adopted) =>
+                {
+                    // fal's own server failed after the request reached its queue, and named it: the
+                    // job exists. Following it delivers what is paid for; resending would pay twice.
+                    adopted = new Job { RequestId = failure.RequestId!, Endpoint = endpoint.Full, Status = JobStatus.InQueue, SubmittedAt = submittedAt, WebhookUrl = options.WebhookUrl };
+                    Log(true, $"The submit failed on fal's side after it reached the queue ({failure.Message}); following request {adopted.RequestId} instead of submitting again.");
+                    return true;
+                });
         }
 
         private Job? RecoverSubmittedJob(HttpResponseMessage resp, EndpointId endpoint, SubmitOptions options, DateTime submittedAt)

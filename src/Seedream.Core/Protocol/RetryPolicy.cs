@@ -26,19 +26,36 @@ namespace Seedream.Protocol
         CompletedResult,
     }
 
+    /// <summary>Who produced an error answer, as far as its headers and body tell.</summary>
+    public enum ErrorOrigin
+    {
+        /// <summary>Neither of the two below: the request may or may not have reached fal.</summary>
+        Unknown,
+        /// <summary>
+        /// The ingress proxy in front of fal (a 502/503/504 without <c>x-fal-request-id</c> whose body
+        /// is the proxy's page): the request never reached the queue, so nothing was created.
+        /// </summary>
+        Ingress,
+        /// <summary>fal's own servers: the answer carries <c>x-fal-request-id</c>, naming the request that arrived.</summary>
+        Fal,
+    }
+
     /// <summary>
-    /// When to retry and how long to wait. Two small pure functions so they can be tested alone.
+    /// When to retry and how long to wait. Small pure functions so they can be tested alone.
     ///
     /// Policy: 429, 502, 503 and 504 are retried (500 too for status reads), as are transport
     /// failures, with exponential backoff (base × 2^attempt, capped, ±25 % jitter) or the server's
     /// Retry-After when it sends one. A 504 carrying <c>X-Fal-Request-Timeout-Type: user</c> is the
-    /// caller's own start timeout and is never retried. Calls that create billable work (submit and
-    /// the synchronous run) are retried only when the failure proves nothing was created: the
-    /// connection was refused or never made, or the server answered 429 or 503 (rejected before
-    /// processing). A reset, a timeout after sending, or a 502/504 could hide a created job, so
-    /// those are reported instead of risking a second, billed request. A 500 is retried where the
-    /// call is idempotent and its answer is not a replay of a job's own failure: status reads,
-    /// cancels, upload initiation and upload PUTs (the same bytes to the same signed URL).
+    /// caller's own start timeout and is never retried. An ingress error (see
+    /// <see cref="ErrorOrigin.Ingress"/>) is retried by every call, since the request never reached
+    /// fal. Calls that create billable work (submit and the synchronous run) are otherwise retried
+    /// only when the failure proves nothing was created: the connection was refused or never made,
+    /// or the server answered 429, or 503 without naming a request (rejected before processing). A
+    /// 5xx that names a request at submit is not an error at all: the job exists and is followed
+    /// by its id (<see cref="AdoptsJob"/>). A reset or timeout after sending, or a 500/502/504 from
+    /// nobody in particular, could hide a created job, so those are reported instead of risking a
+    /// second, billed request. A 500 is retried where the call is idempotent and its answer is not
+    /// a replay of a job's own failure: status reads, cancels, upload initiation and upload PUTs.
     /// </summary>
     public static class RetryPolicy
     {
@@ -46,11 +63,17 @@ namespace Seedream.Protocol
 
         private static bool CreatesWork(FalOperation op) => op == FalOperation.Submit || op == FalOperation.Run;
 
-        /// <summary>Should an HTTP response with this status be retried?</summary>
-        public static bool ShouldRetry(FalOperation op, int statusCode, string? timeoutType)
+        /// <summary>Should an HTTP response with this status be retried? (Its origin unknown.)</summary>
+        public static bool ShouldRetry(FalOperation op, int statusCode, string? timeoutType) =>
+            ShouldRetry(op, statusCode, timeoutType, ErrorOrigin.Unknown);
+
+        /// <summary>Should an HTTP response with this status, from this origin, be retried?</summary>
+        public static bool ShouldRetry(FalOperation op, int statusCode, string? timeoutType, ErrorOrigin origin)
         {
-            if (statusCode == 504 && string.Equals(timeoutType, "user", StringComparison.OrdinalIgnoreCase)) return false;
-            if (CreatesWork(op)) return statusCode == 429 || statusCode == 503;
+            if (IsUserTimeout(statusCode, timeoutType)) return false;
+            // The proxy answered for fal: the request never arrived, so sending it again is safe for any call.
+            if (origin == ErrorOrigin.Ingress) return true;
+            if (CreatesWork(op)) return statusCode == 429 || (statusCode == 503 && origin != ErrorOrigin.Fal);
             switch (statusCode)
             {
                 case 429:
@@ -67,6 +90,45 @@ namespace Seedream.Protocol
                     return false;
             }
         }
+
+        /// <summary>
+        /// Tells where an error answer came from: fal's servers stamp <c>x-fal-request-id</c> on what they
+        /// send; the ingress proxy's own 502/503/504 page has no such header and names itself (fal's
+        /// Python client looks for "nginx" in the body, and so does this).
+        /// </summary>
+        public static ErrorOrigin Origin(int statusCode, bool hasRequestId, string? body)
+        {
+            if (hasRequestId) return ErrorOrigin.Fal;
+            if ((statusCode == 502 || statusCode == 503 || statusCode == 504) && body != null
+                && body.IndexOf("nginx", StringComparison.OrdinalIgnoreCase) >= 0)
+                return ErrorOrigin.Ingress;
+            return ErrorOrigin.Unknown;
+        }
+
+        /// <summary>
+        /// Should a failed submit be taken as a success? When fal's own server answers a 5xx and names
+        /// the request, the request reached the queue: the job exists and is followed by its id,
+        /// rather than reported (lost, though paid for) or sent again (paid twice). Not for the
+        /// caller's own start timeout, which is a final answer about that job.
+        /// </summary>
+        public static bool AdoptsJob(FalOperation op, int statusCode, string? timeoutType, ErrorOrigin origin) =>
+            op == FalOperation.Submit && origin == ErrorOrigin.Fal && statusCode >= 500 && statusCode <= 599 && !IsUserTimeout(statusCode, timeoutType);
+
+        /// <summary>
+        /// Can a final failure of this call have left work behind on fal's side? Only submit and run
+        /// create work; a refused connection, a rejection (429, 503 without a request id, 4xx) or an
+        /// ingress error prove that nothing arrived.
+        /// </summary>
+        public static bool MayHaveCreatedWork(FalOperation op, int? statusCode, ErrorOrigin origin, bool beforeSend)
+        {
+            if (!CreatesWork(op) || beforeSend || origin == ErrorOrigin.Ingress) return false;
+            if (statusCode == null) return true; // the connection broke or timed out after sending
+            if (statusCode >= 200 && statusCode < 300) return true; // accepted, then the answer broke
+            return statusCode >= 500 && !(statusCode == 503 && origin != ErrorOrigin.Fal);
+        }
+
+        private static bool IsUserTimeout(int statusCode, string? timeoutType) =>
+            statusCode == 504 && string.Equals(timeoutType, "user", StringComparison.OrdinalIgnoreCase);
 
         /// <summary>
         /// Should a 2xx answer whose body is not JSON (garbled, cut by a proxy) be retried? Yes for

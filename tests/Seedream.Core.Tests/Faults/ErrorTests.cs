@@ -121,9 +121,11 @@ public sealed class ErrorTests
     [Fact]
     public async Task A_request_id_header_is_kept_when_submit_fails()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => FaultServer.Json(ctx, 502, "{\"detail\":\"upstream\"}", ("x-fal-request-id", "gw-submit-9")));
+        // A 4xx (a 5xx naming the request would be followed as the job: GatewayErrorTests).
+        await using var s = await FaultServer.StartAsync((ctx, route, n) => FaultServer.Json(ctx, 400, "{\"detail\":\"bad header\",\"error_type\":\"bad_request\"}", ("x-fal-request-id", "gw-submit-9")));
         using var client = Direct(s);
         var ex = await Assert.ThrowsAsync<FalApiException>(() => client.SubmitAsync(Edit, Body, null, Timeout()));
+        Assert.Equal(FalErrorKind.BadRequest, ex.Kind);
         Assert.Equal("gw-submit-9", ex.RequestId);
     }
 

@@ -81,6 +81,62 @@ public class RetryPolicyTests
         foreach (var op in BillableOps) Assert.Equal(expected, RetryPolicy.ShouldRetry(op, code, null));
     }
 
+    [Theory]
+    [InlineData(502, false, "<html><center>nginx</center></html>", ErrorOrigin.Ingress)]
+    [InlineData(504, false, "<hr><center>NGINX</center>", ErrorOrigin.Ingress)]
+    [InlineData(503, false, "nginx", ErrorOrigin.Ingress)]
+    [InlineData(500, false, "nginx", ErrorOrigin.Unknown)] // fal's client counts only 502-504 as ingress
+    [InlineData(502, false, "{\"detail\":\"upstream\"}", ErrorOrigin.Unknown)]
+    [InlineData(502, false, null, ErrorOrigin.Unknown)]
+    [InlineData(502, true, "nginx", ErrorOrigin.Fal)] // the header wins: fal's servers sent it
+    [InlineData(429, true, "{}", ErrorOrigin.Fal)]
+    public void The_origin_of_an_error_follows_fals_client(int code, bool hasId, string? body, ErrorOrigin expected) =>
+        Assert.Equal(expected, RetryPolicy.Origin(code, hasId, body));
+
+    [Theory]
+    [InlineData(502)]
+    [InlineData(503)]
+    [InlineData(504)]
+    public void Ingress_errors_are_retried_by_every_call(int code)
+    {
+        foreach (var op in ReadOps.Concat(BillableOps).Append(FalOperation.CompletedResult))
+            Assert.True(RetryPolicy.ShouldRetry(op, code, null, ErrorOrigin.Ingress), $"{op} {code}");
+        Assert.False(RetryPolicy.ShouldRetry(FalOperation.Submit, 504, "user", ErrorOrigin.Ingress));
+    }
+
+    [Theory]
+    [InlineData(500, true)]
+    [InlineData(502, true)]
+    [InlineData(503, true)]
+    [InlineData(504, true)]
+    [InlineData(429, false)]
+    [InlineData(404, false)]
+    public void A_submit_server_error_that_names_the_request_adopts_the_job(int code, bool adopts)
+    {
+        Assert.Equal(adopts, RetryPolicy.AdoptsJob(FalOperation.Submit, code, null, ErrorOrigin.Fal));
+        Assert.False(RetryPolicy.AdoptsJob(FalOperation.Submit, code, null, ErrorOrigin.Unknown));
+        Assert.False(RetryPolicy.AdoptsJob(FalOperation.Submit, code, null, ErrorOrigin.Ingress));
+        foreach (var op in ReadOps.Append(FalOperation.Run)) Assert.False(RetryPolicy.AdoptsJob(op, code, null, ErrorOrigin.Fal), op.ToString());
+        Assert.False(RetryPolicy.AdoptsJob(FalOperation.Submit, 504, "user", ErrorOrigin.Fal));
+        // Nor is it sent again: a 503 that names the request reached the queue.
+        Assert.False(RetryPolicy.ShouldRetry(FalOperation.Submit, code == 429 ? 503 : code, null, ErrorOrigin.Fal));
+    }
+
+    [Fact]
+    public void Only_billable_calls_that_may_have_arrived_can_have_left_work()
+    {
+        Assert.True(RetryPolicy.MayHaveCreatedWork(FalOperation.Submit, null, ErrorOrigin.Unknown, beforeSend: false));
+        Assert.True(RetryPolicy.MayHaveCreatedWork(FalOperation.Run, 502, ErrorOrigin.Fal, beforeSend: false));
+        Assert.True(RetryPolicy.MayHaveCreatedWork(FalOperation.Submit, 200, ErrorOrigin.Unknown, beforeSend: false));
+        Assert.True(RetryPolicy.MayHaveCreatedWork(FalOperation.Submit, 503, ErrorOrigin.Fal, beforeSend: false));
+        Assert.False(RetryPolicy.MayHaveCreatedWork(FalOperation.Submit, null, ErrorOrigin.Unknown, beforeSend: true));
+        Assert.False(RetryPolicy.MayHaveCreatedWork(FalOperation.Submit, 502, ErrorOrigin.Ingress, beforeSend: false));
+        Assert.False(RetryPolicy.MayHaveCreatedWork(FalOperation.Submit, 503, ErrorOrigin.Unknown, beforeSend: false));
+        Assert.False(RetryPolicy.MayHaveCreatedWork(FalOperation.Submit, 429, ErrorOrigin.Fal, beforeSend: false));
+        Assert.False(RetryPolicy.MayHaveCreatedWork(FalOperation.Submit, 422, ErrorOrigin.Fal, beforeSend: false));
+        Assert.False(RetryPolicy.MayHaveCreatedWork(FalOperation.Status, null, ErrorOrigin.Unknown, beforeSend: false));
+    }
+
     [Fact]
     public void Transport_failures_are_retried_for_billable_calls_only_before_send()
     {
