@@ -10,7 +10,8 @@ using System.Threading.Tasks;
 
 namespace Seedream.Bench;
 
-internal enum Side { Seedream, FalJs }
+/// <summary>The clients: Seedream, and @fal-ai/client with its default (polling) and its best (streaming) wait.</summary>
+internal enum Side { Seedream, FalJs, FalJsStreaming }
 
 /// <summary>Runs the workloads, fal-js and Seedream alternately, each client in its own process.</summary>
 internal sealed class Driver
@@ -119,8 +120,9 @@ internal sealed class Driver
         opt = (JsonObject)opt.DeepClone();
         opt["prompt"] ??= "benchmark edit";
         opt["imageUrl"] ??= _imageUrl;
-        if (side == Side.FalJs)
+        if (side != Side.Seedream)
         {
+            if (side == Side.FalJsStreaming) opt["mode"] ??= "streaming";
             opt["proxyUrl"] = emu.ProxyUrl.AbsoluteUri;
             opt["key"] = Key;
             return ChildProcess.Start("fal-js", "node", new[] { "bench.mjs", workload, opt.ToJsonString() }, _faljs);
@@ -145,10 +147,15 @@ internal sealed class Driver
             : (self, Array.Empty<string>());
     }
 
-    private static string Name(Side s) => s == Side.Seedream ? "Seedream" : "fal-js";
+    private static string Name(Side s) => Report.SideName(s);
 
     /// <summary>Alternate which side goes first, so neither always gets the cooler machine.</summary>
     private static Side[] Order(int rep) => rep % 2 == 0 ? new[] { Side.FalJs, Side.Seedream } : new[] { Side.Seedream, Side.FalJs };
+
+    /// <summary>The same with fal-js's streaming mode too (workloads that wait for jobs: 1-3 and 5).</summary>
+    private static Side[] WaitingOrder(int rep) => rep % 2 == 0
+        ? new[] { Side.FalJs, Side.Seedream, Side.FalJsStreaming }
+        : new[] { Side.FalJsStreaming, Side.Seedream, Side.FalJs };
 
     // ------------------------------------------------------------------ workloads 1-3
 
@@ -164,7 +171,7 @@ internal sealed class Driver
                 Console.WriteLine($"[1-3] stopping after {rep} repetition(s): another would exceed the {_o.EditBudget.TotalMinutes:0}-minute budget.");
                 break;
             }
-            foreach (var side in Order(rep))
+            foreach (var side in WaitingOrder(rep))
             {
                 Console.Write($"[1-3] {_o.Edits} edits, {_o.Concurrency} concurrent, {Name(side)} (rep {rep + 1}/{_o.EditReps}) ... ");
                 var run = await EditRunAsync(side).ConfigureAwait(false);
@@ -333,9 +340,10 @@ internal sealed class Driver
             await using var emu = await EmulatorProcess.StartAsync(_emulatorDll, ModelMs, Runners, Key).ConfigureAwait(false);
             // The emulator's own first job is slow (JIT, Skia): keep that out of both clients' first edit.
             await StartupRunAsync(Side.FalJs, emu, new JsonObject()).ConfigureAwait(false);
+            await StartupRunAsync(Side.FalJsStreaming, emu, new JsonObject()).ConfigureAwait(false);
             for (var rep = 0; rep < _o.StartupReps; rep++)
             {
-                foreach (var side in Order(rep))
+                foreach (var side in WaitingOrder(rep))
                 {
                     Console.Write($"[5] import + first edit in a fresh process, {Name(side)} (rep {rep + 1}/{_o.StartupReps}) ... ");
                     var run = await StartupRunAsync(side, emu, new JsonObject()).ConfigureAwait(false);

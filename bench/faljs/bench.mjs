@@ -135,7 +135,7 @@ async function startup() {
   const fal = await client();
   const importMs = performance.now() - a;
   const b = performance.now();
-  const r = await fal.subscribe(ENDPOINT, { input: input(0) });
+  const r = await fal.subscribe(ENDPOINT, { input: input(0), mode: MODE });
   const firstEditMs = performance.now() - b;
   emit({ event: "result", processMs: a - t0, importMs, firstEditMs, requestIds: [r.requestId], errorCount: 0, memory: memory() });
   process.exit(0);
