@@ -64,21 +64,28 @@ internal static class SeedreamChild
         }
         ps.Set("n", n);
         ps.Run(Rows);
+        TimedEdits(ps, command, new JsonObject { ["throttle"] = throttle });
+    }
+
+    /// <summary>The timed part of an edit workload: after the handshake, the command once; then what it delivered.</summary>
+    private static void TimedEdits(Engine ps, string command, JsonObject? extra = null)
+    {
         Handshake();
         var clock = Stopwatch.StartNew();
         var output = ps.Run(command);
         var wallMs = clock.Elapsed.TotalMilliseconds;
         var ids = output.Select(o => o.Properties["RequestId"]?.Value as string).Where(s => !string.IsNullOrEmpty(s)).ToList();
-        Finish(new JsonObject
+        var result = new JsonObject
         {
             ["wallMs"] = wallMs,
             ["jobs"] = ids.Count,
             ["requestIds"] = new JsonArray(ids.Select(i => (JsonNode)i!).ToArray()),
             ["command"] = command,
-            ["throttle"] = throttle,
             ["errorCount"] = ps.LastErrors.Count,
             ["errors"] = Errors(ps.LastErrors),
-        });
+        };
+        foreach (var (key, value) in extra ?? new JsonObject()) result[key] = value?.DeepClone();
+        Finish(result);
     }
 
     /// <summary>
@@ -102,20 +109,7 @@ internal static class SeedreamChild
         ps.Set("faulty", (string)opt["proxyUrl"]!);
         ps.RunChecked("Connect-Seedream -FromEnvironment -ProxyUrl $faulty", "Connect-Seedream");
         ps.Run(Rows);
-        Handshake();
-        var clock = Stopwatch.StartNew();
-        var output = ps.Run(command);
-        var wallMs = clock.Elapsed.TotalMilliseconds;
-        var ids = output.Select(o => o.Properties["RequestId"]?.Value as string).Where(s => !string.IsNullOrEmpty(s)).ToList();
-        Finish(new JsonObject
-        {
-            ["wallMs"] = wallMs,
-            ["jobs"] = ids.Count,
-            ["requestIds"] = new JsonArray(ids.Select(i => (JsonNode)i!).ToArray()),
-            ["command"] = command,
-            ["errorCount"] = ps.LastErrors.Count,
-            ["errors"] = Errors(ps.LastErrors),
-        });
+        TimedEdits(ps, command);
     }
 
     private static void Upload(JsonObject opt)
