@@ -108,6 +108,7 @@ namespace Seedream.Module.Tests
                 Show 'EditResult' ([Seedream.EditResult]@{ RequestId = 'res-0001'; Endpoint = 'e'; Prompt = 'Make it snow'; Seed = 42; Images = @($image) })
                 Show 'Image' $image
                 Show 'InlineImage' ([Seedream.Image]@{ Url = 'data:image/png;base64,AAAA'; Index = 1 })
+                Show 'SavedImage' ([Seedream.Image]@{ Url = 'https://files.example/out-0.png'; Width = 2560; Height = 1440; LocalPath = '/tmp/out/beach-0.png' })
                 Show 'File' ([Seedream.File]@{ Url = 'https://files.example/a.png'; FileName = 'a.png'; ContentType = 'image/png'; FileSize = 1234 })
                 Show 'CancelResult' ([Seedream.CancelResult]@{ RequestId = 'cx-0001'; Endpoint = 'e'; Outcome = 'AlreadyCompleted' })
                 Show 'Context' ([Seedream.Context]@{ KeySource = 'FAL_KEY'; MaxRetryCount = 3; TimeoutSec = 100; Connected = $false })
@@ -115,6 +116,9 @@ namespace Seedream.Module.Tests
                 Show 'WebhookVerdict' (Test-SeedreamWebhookSignature -Headers @{} -Body '')
             ");
             Assert.Empty(r.Errors);
+            // Views must render with the core engine alone (the script host has no Split-Path):
+            // a failing view script leaves blank cells and an entry in $Error, nothing else.
+            Assert.Equal(0, ps.Run("$Error.Count").Output.Select(o => (int)o.BaseObject).Single());
             var sections = ps.HostText.Split("=== ", StringSplitOptions.RemoveEmptyEntries)
                 .Select(s => s.Split('\n', 2))
                 .ToDictionary(s => s[0].Trim(), s => s.Length > 1 ? s[1] : string.Empty);
@@ -133,6 +137,7 @@ namespace Seedream.Module.Tests
             Shows("EditResult", "RequestId", "Input", "Images", "Prompt", "res-0001", "Make it snow");
             Shows("Image", "Index", "Size", "File", "Location", "2560x1440", "https://files.example/out-0.png");
             Shows("InlineImage", "(inline)", "(inline data URI, not saved)");
+            Shows("SavedImage", "beach-0.png", "/tmp/out");
             Shows("File", "FileName", "ContentType", "Size", "Url", "a.png", "image/png", "1234");
             Shows("CancelResult", "RequestId", "Outcome", "Endpoint", "cx-0001", "AlreadyCompleted");
             Shows("Context", "KeySource", "Target", "Retries", "Timeout", "Connected", "FAL_KEY", "fal.ai (direct)");

@@ -184,7 +184,7 @@ namespace Seedream.Commands.Internal
 
         private readonly UniqueNames? _unique;
 
-        /// <param name="unique">When given, a name that is taken (on disk, or earlier in the same command) becomes the next free one instead of an error.</param>
+        // With `unique`, a name that is taken (on disk, or earlier in the same command) becomes the next free one instead of an error.
         public ImageSaver(FalClient client, NameTemplate template, bool force, long maxBytes, UniqueNames? unique = null)
         {
             _client = client;
