@@ -13,14 +13,15 @@ public readonly record struct ImageDimensions(int Width, int Height)
 
 /// <summary>
 /// Output size rules of Seedream v5 lite edit: the total pixel count must lie in
-/// [2560*1440, 3072*3072]; sizes outside are scaled keeping the aspect ratio.
-/// Presets start from the fal toolkit sizes; <c>auto_2K</c>/<c>auto_3K</c> follow the
-/// aspect ratio of the first used input image at 2048² / 3072² pixels.
+/// [2560*1440, 4096*4096]; sizes outside are scaled keeping the aspect ratio.
+/// Presets start from the fal toolkit sizes; <c>auto_2K</c>/<c>auto_3K</c>/<c>auto_4K</c> follow the
+/// aspect ratio of the first used input image at 2048² / 3072² / 4096² pixels. The 4K preset and
+/// the 4096² bound are the schema fal's JS client types publish from mid-2026 (earlier: 3072²).
 /// </summary>
 public static class ImageSizeRules
 {
     public const long MinPixels = 2560L * 1440L;
-    public const long MaxPixels = 3072L * 3072L;
+    public const long MaxPixels = 4096L * 4096L;
     /// <summary>Upper bound of a custom width or height (fal toolkit <c>ImageSize</c>).</summary>
     public const int MaxCustomDimension = 14142;
     public const string DefaultPreset = "auto_2K";
@@ -39,6 +40,7 @@ public static class ImageSizeRules
     {
         ["auto_2K"] = 2048L * 2048L,
         ["auto_3K"] = 3072L * 3072L,
+        ["auto_4K"] = 4096L * 4096L,
     };
 
     /// <summary>All accepted <c>image_size</c> enum values, in schema order.</summary>

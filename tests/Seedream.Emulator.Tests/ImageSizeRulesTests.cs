@@ -37,6 +37,7 @@ public class ImageSizeRulesTests
     [Theory]
     [InlineData(2560, 1440)]
     [InlineData(3072, 3072)]
+    [InlineData(4096, 4096)]
     [InlineData(2000, 2000)]
     [InlineData(1921, 1920)]
     public void Custom_sizes_inside_the_range_are_kept_exactly(int width, int height)
@@ -46,9 +47,9 @@ public class ImageSizeRulesTests
 
     [Theory]
     [InlineData(1280, 720, 2560, 1440)]
-    [InlineData(4096, 4096, 3072, 3072)]
+    [InlineData(8192, 8192, 4096, 4096)]
     [InlineData(1, 1, 1920, 1920)]
-    [InlineData(14142, 14142, 3072, 3072)]
+    [InlineData(14142, 14142, 4096, 4096)]
     public void Custom_sizes_outside_the_range_are_scaled_keeping_the_aspect_ratio(int width, int height, int expectedWidth, int expectedHeight)
     {
         Assert.Equal(new ImageDimensions(expectedWidth, expectedHeight), ImageSizeRules.Resolve(width, height));
@@ -57,7 +58,7 @@ public class ImageSizeRulesTests
     [Theory]
     [InlineData(1000, 333)]
     [InlineData(333, 1000)]
-    [InlineData(10000, 1000)]
+    [InlineData(14000, 1400)]
     [InlineData(5000, 4999)]
     [InlineData(7, 13)]
     public void Scaling_rounds_so_the_result_lands_inside_the_range(int width, int height)
@@ -73,7 +74,8 @@ public class ImageSizeRulesTests
     [Fact]
     public void Unknown_preset_is_rejected()
     {
-        Assert.Throws<ArgumentException>(() => ImageSizeRules.Resolve("auto_4K"));
-        Assert.Equal(8, ImageSizeRules.PresetNames.Count);
+        Assert.Throws<ArgumentException>(() => ImageSizeRules.Resolve("auto_8K"));
+        Assert.Equal(9, ImageSizeRules.PresetNames.Count);
+        Assert.Contains("auto_4K", ImageSizeRules.PresetNames);
     }
 }

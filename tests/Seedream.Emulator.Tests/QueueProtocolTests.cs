@@ -51,7 +51,8 @@ public class QueueProtocolTests
 
         var done = await h.WaitCompletedAsync(id);
         Assert.False(done.TryGetProperty("queue_position", out _));
-        Assert.True(done.GetProperty("metrics").GetProperty("inference_time").GetDouble() >= 1.0);
+        // The model time is the 1 s processing; a timer may fire a millisecond early against the clock.
+        Assert.True(done.GetProperty("metrics").GetProperty("inference_time").GetDouble() >= 0.99);
         Assert.False(done.TryGetProperty("error", out _));
 
         var (resultStatus, result, resultResponse) = await h.ResultAsync(id);

@@ -24,7 +24,7 @@ namespace Seedream.Module.Tests
         {
             using var ps = new PsHost(null, connect: false);
             Assert.Equal(new[] { "landscape_4_3", "landscape_16_9" }, Complete(ps, "Invoke-SeedreamEdit -ImageSize land"));
-            Assert.Equal(new[] { "auto_2K", "auto_3K" }, Complete(ps, "Submit-SeedreamJob -Prompt x -ImageSize auto"));
+            Assert.Equal(new[] { "auto_2K", "auto_3K", "auto_4K" }, Complete(ps, "Submit-SeedreamJob -Prompt x -ImageSize auto"));
             // Presets first, then common custom sizes inside the model's pixel bounds.
             var all = Complete(ps, "Invoke-SeedreamEdit -ImageSize ");
             Assert.Contains("square_hd", all);

@@ -32,7 +32,6 @@ namespace Seedream.Module.Tests
             new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image 'https://'", "SeedreamImageUrlInvalid", ErrorCategory.InvalidArgument },
             new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image $img -Endpoint 'not an endpoint'", "SeedreamInvalidEndpoint", ErrorCategory.InvalidArgument },
             new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image $img -Endpoint 'single'", "SeedreamInvalidEndpoint", ErrorCategory.InvalidArgument },
-            new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image $img -AdditionalInput @{ num_images = 2 } -NumImages 1", "SeedreamAdditionalInputConflict", ErrorCategory.InvalidArgument },
             new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image $img -Header @{ Authorization = 'x' }", "SeedreamHeaderInvalid", ErrorCategory.InvalidArgument },
             new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image $img -StartTimeoutSec 0.5", "SeedreamStartTimeoutInvalid", ErrorCategory.InvalidArgument },
             new object[] { "Submit-SeedreamJob -Prompt 'p' -Image $img -WebhookUrl 'ftp://hook'", "SeedreamWebhookUrlInvalid", ErrorCategory.InvalidArgument },

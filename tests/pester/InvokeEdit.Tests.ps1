@@ -330,6 +330,32 @@ Describe 'Invoke-SeedreamEdit -NameTemplate' {
     }
 }
 
+Describe 'Invoke-SeedreamEdit and the mid-2026 schema' {
+    It 'sends auto_4K and a 4096x4096 size without a warning, and gets 4096x4096 images' {
+        $results = @(
+            Invoke-SeedreamEdit -Prompt 'four k' -Image $one -ImageSize auto_4K -WarningVariable w1
+            Invoke-SeedreamEdit -Prompt 'custom 4k' -Image $one -ImageSize 4096x4096 -WarningVariable w2
+        )
+        $w1 + $w2 | Should -BeNullOrEmpty
+        $results.Images | ForEach-Object { "$($_.Width)x$($_.Height)" } | Should -Be @('4096x4096', '4096x4096')
+    }
+
+    It 'lets -AdditionalInput override -ImageSize, with a warning that names both' {
+        $result = Invoke-SeedreamEdit -Prompt 'override' -Image $one -ImageSize auto_2K -AdditionalInput @{ image_size = 'auto_4K' } -WarningVariable warnings
+        @($warnings) | Should -HaveCount 1
+        "$($warnings[0])" | Should -Match "'image_size'.*-ImageSize"
+        $result.Images[0].Width | Should -Be 4096
+    }
+
+    It 'sends an endpoint it has no schema for as given (no local range checks)' {
+        $before = (Get-EmulatorStats $emulator).submitted
+        $text = Get-HostText { Invoke-SeedreamEdit -Prompt 'other model' -Image $one -Endpoint 'fal-ai/some-lab/new-model' -NumImages 40 -WhatIf -ErrorVariable problems }
+        $problems | Should -BeNullOrEmpty
+        $text | Should -Match 'cost unknown'
+        (Get-EmulatorStats $emulator).submitted | Should -Be $before
+    }
+}
+
 Describe 'Invoke-SeedreamEdit failures fal reports' {
     It 'name the edit (prompt and input) in the message and target the request id' {
         Invoke-SeedreamEdit -Prompt 'cannot be fetched' -Image 'https://example.com/car.png' -ErrorVariable problems -ErrorAction SilentlyContinue |
@@ -376,7 +402,6 @@ Describe 'Invoke-SeedreamEdit refuses bad input before sending anything' {
         @{ Name = 'a malformed endpoint'; Arguments = @{ Endpoint = 'not an endpoint' }; Id = 'SeedreamInvalidEndpoint' }
         @{ Name = 'a header outside x-fal-*'; Arguments = @{ Header = @{ Authorization = 'x' } }; Id = 'SeedreamHeaderInvalid' }
         @{ Name = 'a start timeout of 1 s'; Arguments = @{ StartTimeoutSec = 1 }; Id = 'SeedreamStartTimeoutInvalid' }
-        @{ Name = 'an AdditionalInput field that has a parameter'; Arguments = @{ AdditionalInput = @{ num_images = 2 } }; Id = 'SeedreamAdditionalInputConflict' }
     ) {
         $before = (Get-EmulatorStats $emulator).submitted
         $call = @{ Prompt = 'p'; Image = $one }

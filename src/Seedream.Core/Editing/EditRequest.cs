@@ -55,8 +55,12 @@ namespace Seedream
         /// <summary>Extra fields merged into the body (schema drift); plain values only.</summary>
         public IDictionary<string, object?>? AdditionalInput { get; set; }
 
-        /// <summary>The most images the request can produce: num_images × max_images.</summary>
-        public int MaxImageCount => (NumImages ?? 1) * (MaxImages ?? 1);
+        /// <summary>The most images the request can produce: num_images × max_images (as sent, -AdditionalInput included).</summary>
+        public int MaxImageCount => (WholeNumber("num_images") ?? NumImages ?? 1) * (WholeNumber("max_images") ?? MaxImages ?? 1);
+
+        private int? WholeNumber(string field) =>
+            AdditionalInput != null && AdditionalInput.TryGetValue(field, out var v) && v != null
+            && long.TryParse(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture), out var n) && n > 0 && n < 1000 ? (int)n : (int?)null;
 
         /// <summary>
         /// Applies the API's own rule for more than 10 inputs (only the last 10 are used), so that only
@@ -71,7 +75,13 @@ namespace Seedream
         }
 
         /// <summary>Everything wrong with the request; empty when it can be sent.</summary>
-        public IReadOnlyList<EditProblem> Validate(bool checkImageUrls = true)
+        /// <param name="checkImageUrls">False when the images were checked one by one already.</param>
+        /// <param name="modelChecks">
+        /// False for an endpoint the module has no profile for: only the checks that hold for every
+        /// fal endpoint are made (a prompt, usable image references, a body JSON can carry); the
+        /// ranges and enums of Seedream 5.0 Lite Edit are left to the server.
+        /// </param>
+        public IReadOnlyList<EditProblem> Validate(bool checkImageUrls = true, bool modelChecks = true)
         {
             var problems = new List<EditProblem>();
             if (string.IsNullOrWhiteSpace(Prompt))
@@ -83,6 +93,11 @@ namespace Seedream
                 var problem = InputImage.CheckUrl(ImageUrls[i]);
                 if (problem != null) problems.Add(new EditProblem(problem.Value.Code, "image_urls", $"Image {i + 1}: {problem.Value.Message}", ImageUrls[i].Length > 200 ? ImageUrls[i].Substring(0, 200) + "…" : ImageUrls[i]));
             }
+            if (!modelChecks)
+            {
+                if (AdditionalInput != null) CheckAdditionalInput(problems);
+                return problems;
+            }
             if (NumImages.HasValue && (NumImages < 1 || NumImages > MaxNumImages))
                 problems.Add(new EditProblem("NumImagesOutOfRange", "num_images", $"NumImages must be between 1 and {MaxNumImages}; {NumImages} is not.", NumImages));
             if (MaxImages.HasValue && (MaxImages < 1 || MaxImages > MaxMaxImages))
@@ -91,23 +106,27 @@ namespace Seedream
                 problems.Add(new EditProblem("SeedOutOfRange", "seed", $"Seed must be zero or positive; {Seed} is not.", Seed));
             if (EnhancePromptMode != null && !EnhancePromptModes.Contains(EnhancePromptMode))
                 problems.Add(new EditProblem("EnhancePromptModeInvalid", "enhance_prompt_mode", $"EnhancePromptMode must be 'standard' or 'fast', not '{EnhancePromptMode}'.", EnhancePromptMode));
-            if (AdditionalInput != null)
-            {
-                foreach (var key in AdditionalInput.Keys)
-                {
-                    if (string.IsNullOrWhiteSpace(key))
-                        problems.Add(new EditProblem("AdditionalInputInvalid", "", "AdditionalInput has an empty key."));
-                    else if (IsSetByParameter(key))
-                        problems.Add(new EditProblem("AdditionalInputConflict", key, $"AdditionalInput sets '{key}', which a parameter of this command already sets. Use one or the other.", key));
-                    else if (KnownFields.Contains(key))
-                        // Through AdditionalInput a known field would skip its range check and the cost estimate.
-                        problems.Add(new EditProblem("AdditionalInputConflict", key, $"AdditionalInput sets '{key}', which has its own parameter. Use the parameter, so the value is checked.", key));
-                }
-                try { PlainJson.Serialize(AdditionalInput); }
-                catch (ArgumentException ex) { problems.Add(new EditProblem("AdditionalInputInvalid", "", "AdditionalInput cannot be sent as JSON: " + ex.Message)); }
-            }
+            if (AdditionalInput != null) CheckAdditionalInput(problems);
             return problems;
         }
+
+        private void CheckAdditionalInput(List<EditProblem> problems)
+        {
+            if (AdditionalInput!.Keys.Any(string.IsNullOrWhiteSpace))
+                problems.Add(new EditProblem("AdditionalInputInvalid", "", "AdditionalInput has an empty key."));
+            try { PlainJson.Serialize(AdditionalInput); }
+            catch (ArgumentException ex) { problems.Add(new EditProblem("AdditionalInputInvalid", "", "AdditionalInput cannot be sent as JSON: " + ex.Message)); }
+        }
+
+        /// <summary>
+        /// The fields -AdditionalInput sets that the module also knows: they are sent as given (the
+        /// checks exist to save a round trip, never to block what fal accepts), and the caller warns,
+        /// naming the parameter each one overrides, if any.
+        /// </summary>
+        public IReadOnlyList<(string Field, bool OverridesParameter)> AdditionalKnownFields() =>
+            AdditionalInput == null
+                ? Array.Empty<(string, bool)>()
+                : AdditionalInput.Keys.Where(k => KnownFields.Contains(k)).Select(k => (k, IsSetByParameter(k))).ToArray();
 
         private bool IsSetByParameter(string key)
         {
@@ -137,9 +156,9 @@ namespace Seedream
             if (SyncMode.HasValue) body["sync_mode"] = SyncMode.Value;
             if (EnableSafetyChecker.HasValue) body["enable_safety_checker"] = EnableSafetyChecker.Value;
             if (EnhancePromptMode != null) body["enhance_prompt_mode"] = EnhancePromptMode;
+            // -AdditionalInput has the last word, for fields newer than the module or values its checks refuse.
             if (AdditionalInput != null)
-                foreach (var kv in AdditionalInput)
-                    if (!body.ContainsKey(kv.Key)) body[kv.Key] = kv.Value;
+                foreach (var kv in AdditionalInput) body[kv.Key] = kv.Value;
             return body;
         }
 

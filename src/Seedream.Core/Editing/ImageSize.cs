@@ -11,10 +11,14 @@ namespace Seedream
     /// </summary>
     public sealed class ImageSize
     {
-        /// <summary>Preset names the v5 lite edit schema lists.</summary>
+        /// <summary>
+        /// Preset names of the v5 lite edit schema. auto_4K and the 4096x4096 bound come from the
+        /// endpoint types published with the official fal JS client in mid-2026 (the types of
+        /// @fal-ai/client 1.10.1, 2026-08, still list only auto_2K and auto_3K and a 3072x3072 bound).
+        /// </summary>
         public static readonly string[] Presets =
         {
-            "square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9", "auto_2K", "auto_3K",
+            "square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9", "auto_2K", "auto_3K", "auto_4K",
         };
 
         /// <summary>Common custom sizes offered by completion (all inside the model's pixel bounds).</summary>
@@ -22,8 +26,8 @@ namespace Seedream
 
         /// <summary>Smallest total pixel count the model produces (2560×1440).</summary>
         public const long MinPixels = 2560L * 1440;
-        /// <summary>Largest total pixel count the model produces (3072×3072).</summary>
-        public const long MaxPixels = 3072L * 3072;
+        /// <summary>Largest total pixel count the model produces (4096×4096; see <see cref="Presets"/> for the source).</summary>
+        public const long MaxPixels = 4096L * 4096;
         /// <summary>Largest width or height the schema accepts.</summary>
         public const int MaxSide = 14142;
 
@@ -57,12 +61,16 @@ namespace Seedream
         }
 
         /// <summary>Parses a preset name or WIDTHxHEIGHT text.</summary>
-        public static ImageSize Parse(string text)
+        /// <param name="text">The size.</param>
+        /// <param name="knownPresetsOnly">False for an endpoint the module has no profile for: any preset name is sent as given.</param>
+        public static ImageSize Parse(string text, bool knownPresetsOnly = true)
         {
             if (text == null) throw new FormatException("The image size is empty.");
             var m = SizeText.Match(text);
             if (m.Success)
                 return FromDimensions(long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+            if (!knownPresetsOnly && text.Trim().Length > 0)
+                return Presets.Any(p => string.Equals(p, text.Trim(), StringComparison.OrdinalIgnoreCase)) ? FromPreset(text) : new ImageSize(text.Trim(), null, null);
             return FromPreset(text);
         }
 

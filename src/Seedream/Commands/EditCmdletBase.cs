@@ -267,7 +267,7 @@ namespace Seedream.Commands
             };
             if (ImageSize != null)
             {
-                try { request.ImageSize = ImageSizeReader.Read(ImageSize); }
+                try { request.ImageSize = ImageSizeReader.Read(ImageSize, knownPresetsOnly: endpoint?.IsProfiled ?? true); }
                 catch (FormatException ex)
                 {
                     errors.Add(ErrorFactory.Create("SeedreamImageSizeInvalid", ErrorCategory.InvalidArgument, ex.Message, ImageSize));
@@ -313,7 +313,8 @@ namespace Seedream.Commands
             request.ImageUrls = resolved.Select(r => r.Url ?? r.Path!).ToList();
             // Image references were checked one by one above (local files included); a record whose
             // images were all refused already has its specific error, not also "no image".
-            foreach (var p in request.Validate(checkImageUrls: false))
+            var profiled = endpoint?.IsProfiled ?? true;
+            foreach (var p in request.Validate(checkImageUrls: false, modelChecks: profiled))
                 if (!(p.Code == "ImageRequired" && imageErrors.Count > 0)) errors.Add(ErrorFactory.FromProblem(p, target));
             if (errors.Count > 0)
             {
@@ -321,13 +322,21 @@ namespace Seedream.Commands
                 return null;
             }
 
-            if (request.ImageSize?.ScaledToModelBounds() is (int w, int h) scaled && (scaled.Width != request.ImageSize.Width || scaled.Height != request.ImageSize.Height))
+            var overrides = request.AdditionalKnownFields();
+            if (profiled && request.ImageSize?.ScaledToModelBounds() is (int w, int h) scaled && (scaled.Width != request.ImageSize.Width || scaled.Height != request.ImageSize.Height)
+                && !overrides.Any(o => o.Field == "image_size"))
             {
                 var requested = request.ImageSize.Width!.Value * (long)request.ImageSize.Height!.Value;
                 WriteWarning(requested < Seedream.ImageSize.MinPixels
                     ? $"The custom size {request.ImageSize} has {requested:N0} pixels, fewer than the model's minimum of {Seedream.ImageSize.MinPixels:N0} (2560x1440): it will be scaled up, keeping the aspect ratio, to about {w}x{h}."
-                    : $"The custom size {request.ImageSize} has {requested:N0} pixels, more than the model's maximum of {Seedream.ImageSize.MaxPixels:N0} (3072x3072): it will be scaled down, keeping the aspect ratio, to about {w}x{h}.");
+                    : $"The custom size {request.ImageSize} has {requested:N0} pixels, more than the model's maximum of {Seedream.ImageSize.MaxPixels:N0} (4096x4096): it will be scaled down, keeping the aspect ratio, to about {w}x{h}.");
             }
+            foreach (var (field, overridesParameter) in overrides)
+                WriteWarning(overridesParameter
+                    ? $"-AdditionalInput sets '{field}', overriding -{ParameterFor(field)}: its value is sent as given, and fal checks it."
+                    : $"-AdditionalInput sets '{field}' (the field of -{ParameterFor(field)}): its value is sent as given, and fal checks it.");
+            if (!profiled)
+                WriteVerbose($"The module has no schema for '{endpoint!.Full}': the request is sent as given, with only the checks that hold for every fal endpoint.");
 
             return new PreparedEdit(endpoint!, request, resolved, new SubmitOptions
             {
@@ -336,6 +345,20 @@ namespace Seedream.Commands
                 Headers = headers,
             });
         }
+
+        private static string ParameterFor(string field) => field switch
+        {
+            "prompt" => nameof(Prompt),
+            "image_urls" => nameof(Image),
+            "image_size" => nameof(ImageSize),
+            "num_images" => nameof(NumImages),
+            "max_images" => nameof(MaxImages),
+            "seed" => nameof(Seed),
+            "sync_mode" => nameof(SyncMode),
+            "enable_safety_checker" => nameof(EnableSafetyChecker),
+            "enhance_prompt_mode" => nameof(EnhancePromptMode),
+            _ => field,
+        };
 
         /// <summary>The first error of a record, with the others (if any) named in its message.</summary>
         private static ErrorRecord OneError(List<ErrorRecord> errors)

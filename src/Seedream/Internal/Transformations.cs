@@ -222,7 +222,9 @@ namespace Seedream.Commands.Internal
     /// <summary>Reads -ImageSize: a preset, "WIDTHxHEIGHT", a hashtable/object with width and height, or an ImageSize.</summary>
     internal static class ImageSizeReader
     {
-        public static ImageSize Read(object? value)
+        /// <param name="value">What was given.</param>
+        /// <param name="knownPresetsOnly">False for an endpoint without a profile: any preset name is sent as given.</param>
+        public static ImageSize Read(object? value, bool knownPresetsOnly = true)
         {
             value = value is PSObject p ? p.BaseObject : value;
             switch (value)
@@ -232,7 +234,7 @@ namespace Seedream.Commands.Internal
                 case ImageSize size:
                     return size;
                 case string s:
-                    return ImageSize.Parse(s);
+                    return ImageSize.Parse(s, knownPresetsOnly);
                 case IDictionary dict:
                     return FromPair(Find(dict, "width"), Find(dict, "height"));
                 case PSCustomObject _:

@@ -129,13 +129,16 @@ public class EditRequestTests
     [Theory]
     [InlineData("prompt")]
     [InlineData("image_urls")]
-    public void Additional_input_may_not_override_a_parameter(string key)
+    public void Additional_input_may_override_a_parameter_and_names_it(string key)
     {
+        // The checks save a round trip; they never block what fal accepts (a schema newer than
+        // the module): the value is sent as given, and the caller is told what was overridden.
         var r = Valid();
         r.AdditionalInput = new Dictionary<string, object?> { [key] = "x" };
-        var p = Assert.Single(r.Validate());
-        Assert.Equal("AdditionalInputConflict", p.Code);
-        Assert.Equal(key, p.Field);
+        Assert.Empty(r.Validate());
+        Assert.Equal(new[] { (key, true) }, r.AdditionalKnownFields());
+        using var doc = System.Text.Json.JsonDocument.Parse(r.ToJson());
+        Assert.Equal("x", doc.RootElement.GetProperty(key).GetString());
     }
 
     [Theory]
@@ -146,15 +149,34 @@ public class EditRequestTests
     [InlineData("image_size", "huge")]
     [InlineData("sync_mode", true)]
     [InlineData("enable_safety_checker", false)]
-    public void Additional_input_cannot_smuggle_a_known_field_past_validation(string key, object value)
+    public void Additional_input_sets_a_known_field_as_given_and_names_it(string key, object value)
     {
-        // Known fields have their own checked parameters (and num_images/max_images drive the
-        // cost estimate): setting them through AdditionalInput would bypass both.
         var r = Valid();
         r.AdditionalInput = new Dictionary<string, object?> { [key] = value };
-        var p = Assert.Single(r.Validate());
-        Assert.Equal("AdditionalInputConflict", p.Code);
-        Assert.Equal(key, p.Field);
+        Assert.Empty(r.Validate());
+        Assert.Equal(new[] { (key, false) }, r.AdditionalKnownFields());
+        Assert.Contains("\"" + key + "\"", r.ToJson());
+    }
+
+    [Fact]
+    public void The_cost_estimate_counts_image_counts_set_through_additional_input()
+    {
+        var r = Valid();
+        r.NumImages = 1;
+        r.AdditionalInput = new Dictionary<string, object?> { ["num_images"] = 3, ["max_images"] = 2 };
+        Assert.Equal(6, r.MaxImageCount);
+    }
+
+    [Fact]
+    public void An_endpoint_without_a_profile_gets_only_the_checks_every_endpoint_shares()
+    {
+        var r = Valid();
+        r.NumImages = 40;
+        r.EnhancePromptMode = "turbo";
+        Assert.Equal(2, r.Validate().Count);
+        Assert.Empty(r.Validate(modelChecks: false));
+        r.Prompt = " ";
+        Assert.Equal("PromptEmpty", Assert.Single(r.Validate(modelChecks: false)).Code);
     }
 
     [Fact]

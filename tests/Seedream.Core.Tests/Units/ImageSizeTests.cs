@@ -49,7 +49,7 @@ public class ImageSizeTests
     [InlineData("14143x100")]
     [InlineData("999999x1")]
     [InlineData("1234567x1")]
-    [InlineData("auto_4K")] // not in the v5 lite schema this client targets
+    [InlineData("auto_8K")] // not in the v5 lite schema
     [InlineData("big")]
     [InlineData("")]
     [InlineData("-5x10")]
@@ -68,7 +68,8 @@ public class ImageSizeTests
 
     [Theory]
     [InlineData(2560, 1440)] // exactly the floor
-    [InlineData(3072, 3072)] // exactly the cap
+    [InlineData(4096, 4096)] // exactly the cap (mid-2026 schema)
+    [InlineData(3072, 3072)]
     [InlineData(2048, 2048)]
     [InlineData(1440, 2560)]
     public void Sizes_inside_the_bounds_are_kept(int w, int h)
@@ -81,9 +82,9 @@ public class ImageSizeTests
     [InlineData(1280, 720, 2560, 1440)]   // exact factor 2
     [InlineData(1024, 1024, 1920, 1920)]  // exact factor 1.875
     [InlineData(1000, 1000, 1920, 1920)]  // factor 1.92, not exact in binary
-    [InlineData(6144, 6144, 3072, 3072)]  // exact factor 0.5
-    [InlineData(4096, 4096, 3072, 3072)]  // factor 0.75
-    [InlineData(5120, 2880, 4096, 2304)]  // 16:9 down
+    [InlineData(8192, 8192, 4096, 4096)]  // exact factor 0.5
+    [InlineData(5461, 5461, 4096, 4096)]  // factor 0.75 (rounded down into the cap)
+    [InlineData(7680, 4320, 5461, 3072)]  // 16:9 down
     public void Known_scalings(int w, int h, int ew, int eh)
     {
         Assert.Equal((ew, eh), ImageSize.ScaleIntoBounds(w, h));
