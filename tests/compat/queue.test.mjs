@@ -209,3 +209,13 @@ test("sync_mode returns the images as PNG data URIs (run and queue)", async () =
   // Same prompt, seed and input: the same picture either way.
   assert.equal(run.data.images[0].url, queued.data.images[0].url);
 });
+
+test("the mid-2026 schema: auto_4K and a 4096x4096 custom size, on both endpoint ids", async () => {
+  // A square input, so auto_4K (which follows the first input's aspect ratio) is square too.
+  const square = { image_urls: [dataUri(gradientPng(32, 32))] };
+  const auto = await fal.subscribe(ENDPOINT, { input: input({ ...square, image_size: "auto_4K" }) });
+  assert.equal(auto.data.images[0].width * auto.data.images[0].height, 4096 * 4096);
+  const custom = await fal.subscribe("bytedance/seedream/v5/lite/edit", { input: input({ image_size: { width: 4096, height: 4096 } }) });
+  assert.deepEqual([custom.data.images[0].width, custom.data.images[0].height], [4096, 4096]);
+  await assertPngOutput(custom.data.images[0]);
+});
