@@ -148,3 +148,63 @@ namespace Seedream.Module.Tests
         }
     }
 }
+
+namespace Seedream.Module.Tests
+{
+    /// <summary>
+    /// Bodies the emulator never sends (payload_error, not JSON), signed here with a key of the test's own,
+    /// published by a local JWKS, so Receive-SeedreamWebhook sees them as genuine.
+    /// </summary>
+    public class ReceiveWebhookPayloadTests
+    {
+        private static readonly Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters Key =
+            new Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters(new Org.BouncyCastle.Security.SecureRandom());
+
+        private static string Jwk() =>
+            "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"test\",\"x\":\"" +
+            Convert.ToBase64String(Key.GeneratePublicKey().GetEncoded()).TrimEnd('=').Replace('+', '-').Replace('/', '_') + "\"}]}";
+
+        /// <summary>fal's documented scheme: ED25519 over request id, user id, timestamp and hex SHA-256 of the body, one per line.</summary>
+        private static System.Collections.Hashtable Sign(string requestId, string body)
+        {
+            var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var digest = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(body))).ToLowerInvariant();
+            var message = Encoding.UTF8.GetBytes($"{requestId}\nuser\n{timestamp}\n{digest}");
+            var signer = new Org.BouncyCastle.Crypto.Signers.Ed25519Signer();
+            signer.Init(true, Key);
+            signer.BlockUpdate(message, 0, message.Length);
+            return new System.Collections.Hashtable
+            {
+                ["X-Fal-Webhook-Request-Id"] = requestId,
+                ["X-Fal-Webhook-User-Id"] = "user",
+                ["X-Fal-Webhook-Timestamp"] = timestamp,
+                ["X-Fal-Webhook-Signature"] = Convert.ToHexString(signer.GenerateSignature()).ToLowerInvariant(),
+            };
+        }
+
+        [Theory]
+        [InlineData("{\"request_id\":\"REQ\",\"status\":\"OK\",\"payload\":null,\"payload_error\":\"Response payload is not JSON serializable.\"}", "not JSON serializable")]
+        [InlineData("this is not json", "cannot be read")]
+        [InlineData("{\"request_id\":\"REQ\",\"status\":\"IN_PROGRESS\",\"payload\":{}}", "IN_PROGRESS")]
+        [InlineData("{\"request_id\":\"REQ\",\"status\":\"OK\",\"payload\":[1,2]}", "not a JSON object")]
+        public async Task A_genuine_delivery_without_a_readable_result_is_SeedreamWebhookPayloadInvalid(string body, string expected)
+        {
+            await using var jwks = await WebhookReceiver.StartAsync();
+            jwks.JsonAnswer = Jwk();
+            var requestId = Guid.NewGuid().ToString();
+            using var ps = new PsHost(null, connect: false);
+            var r = ps.Run("Receive-SeedreamWebhook -Headers $h -Body $b -JwksUrl $jwks", new Dictionary<string, object?>
+            {
+                ["h"] = Sign(requestId, body), ["b"] = body, ["jwks"] = jwks.Url.AbsoluteUri,
+            });
+            Assert.Null(r.Terminating);
+            Assert.Empty(r.Output);
+            var error = Assert.Single(r.Errors);
+            Assert.Equal("SeedreamWebhookPayloadInvalid", r.ErrorIds.Single());
+            Assert.Equal(ErrorCategory.InvalidData, error.CategoryInfo.Category);
+            Assert.Equal(requestId, error.TargetObject);
+            Assert.Contains(expected, error.Exception.Message);
+            Assert.Contains("Receive-SeedreamJob", error.ErrorDetails.RecommendedAction);
+        }
+    }
+}
