@@ -24,6 +24,7 @@
         'Send-SeedreamFile'
         'Save-SeedreamImage'
         'Test-SeedreamWebhookSignature'
+        'Receive-SeedreamWebhook'
         'Get-SeedreamJournal'
     )
     FunctionsToExport    = @()

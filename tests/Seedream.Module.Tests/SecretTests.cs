@@ -74,6 +74,7 @@ namespace Seedream.Module.Tests
             ["Save-SeedreamImage"] = "$res | Save-SeedreamImage -Destination $out -NameTemplate 'saved-{Index}.{ext}' -Verbose -Debug -WarningAction Continue",
             ["Stop-SeedreamJob"] = "$j | Stop-SeedreamJob -PassThru -Confirm:$false -Verbose -Debug -WarningAction Continue",
             ["Test-SeedreamWebhookSignature"] = "Test-SeedreamWebhookSignature -Headers @{ 'x-fal-webhook-request-id' = 'x'; 'x-fal-webhook-signature' = 'zz' } -Body '{}' -JwksUrl $jwks -Verbose -Debug -WarningAction Continue",
+            ["Receive-SeedreamWebhook"] = "Receive-SeedreamWebhook -Headers @{ 'x-fal-webhook-request-id' = 'x'; 'x-fal-webhook-signature' = 'zz' } -Body '{}' -JwksUrl $jwks -Verbose -Debug -WarningAction Continue",
             ["Disconnect-Seedream"] = "Disconnect-Seedream -Verbose -Debug -WarningAction Continue",
         };
 

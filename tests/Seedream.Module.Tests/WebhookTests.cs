@@ -20,7 +20,7 @@ namespace Seedream.Module.Tests
     /// Test-SeedreamWebhookSignature on real deliveries: a job submitted with -WebhookUrl through the
     /// hosted engine, the emulator's signed POST captured by a loopback receiver, then checked.
     /// </summary>
-    public class WebhookTests : IClassFixture<EmulatorFixture>
+    public partial class WebhookTests : IClassFixture<EmulatorFixture>
     {
         private const string RequestIdHeader = "X-Fal-Webhook-Request-Id";
         private const string UserIdHeader = "X-Fal-Webhook-User-Id";
@@ -33,13 +33,13 @@ namespace Seedream.Module.Tests
         private string Jwks => _fx.Emulator.JwksUrl.AbsoluteUri;
 
         /// <summary>Submits through the module with -WebhookUrl and returns the request the receiver got.</summary>
-        private async Task<(ReceivedWebhook Hook, string RequestId)> DeliverAsync()
+        private async Task<(ReceivedWebhook Hook, string RequestId)> DeliverAsync(string? image = null)
         {
             await using var receiver = await WebhookReceiver.StartAsync();
             using var ps = new PsHost(_fx.Emulator);
             var r = ps.Run("Submit-SeedreamJob -Prompt 'webhook test' -Image $img -WebhookUrl $hook", new Dictionary<string, object?>
             {
-                ["img"] = TestImages.DataUri,
+                ["img"] = image ?? TestImages.DataUri,
                 ["hook"] = receiver.Url.AbsoluteUri,
             });
             Assert.Null(r.Terminating);

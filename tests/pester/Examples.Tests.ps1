@@ -110,6 +110,7 @@ New-Module -Name Microsoft.PowerShell.SecretManagement -ScriptBlock {
 # JWKS stands in for fal's published keys.
 $global:PSDefaultParameterValues['Connect-Seedream:ProxyUrl'] = $env:SEEDREAM_PROXY_URL
 $global:PSDefaultParameterValues['Test-SeedreamWebhookSignature:JwksUrl'] = $Jwks
+$global:PSDefaultParameterValues['Receive-SeedreamWebhook:JwksUrl'] = $Jwks
 '@
 
     # Variables an example expects from commands run before it.
@@ -128,12 +129,20 @@ $global:PSDefaultParameterValues['Test-SeedreamWebhookSignature:JwksUrl'] = $Jwk
         'Wait-SeedreamJob 3'                = '$id = (Submit-SeedreamJob -Prompt "an earlier job" -Image ./a.png).RequestId'
         'Get-SeedreamJournal 2'             = 'Import-Csv ./edits.csv | Invoke-SeedreamEdit -OutFolder ./out -Journal ./edits.journal.jsonl | Out-Null'
         'Get-SeedreamJournal 3'             = 'Import-Csv ./edits.csv | Invoke-SeedreamEdit -OutFolder ./out -Journal ./edits.journal.jsonl | Out-Null'
+        'Receive-SeedreamWebhook 3'         = '$headers = $Delivery.Headers; $bodyBytes = $Delivery.Body'
         'Test-SeedreamWebhookSignature 3'   = '$headers = $Delivery.Headers; $bodyBytes = $Delivery.Body'
         'Test-SeedreamWebhookSignature 4'   = '[pscustomobject]@{ Headers = $Delivery.Headers; Body = $Delivery.Text; ReceivedAt = [datetime]::Now } | Export-Clixml ./delivery.xml'
     }
 
     # What each host hands a script as parameters.
     $script:parameters = @{
+        'Receive-SeedreamWebhook 1' = @{
+            Request         = [pscustomobject]@{ Headers = $delivery.Headers; RawBody = $delivery.Text; Body = ($delivery.Text | ConvertFrom-Json -AsHashtable) }
+            TriggerMetadata = @{}
+        }
+        'Receive-SeedreamWebhook 2' = @{
+            WebhookData = [pscustomobject]@{ WebhookName = 'fal'; RequestHeader = [pscustomobject]$delivery.Headers; RequestBody = $delivery.Text }
+        }
         'Test-SeedreamWebhookSignature 1' = @{
             Request         = [pscustomobject]@{ Headers = $delivery.Headers; RawBody = $delivery.Text; Body = ($delivery.Text | ConvertFrom-Json -AsHashtable) }
             TriggerMetadata = @{}
@@ -181,6 +190,13 @@ $global:PSDefaultParameterValues['Test-SeedreamWebhookSignature:JwksUrl'] = $Jwk
         'Submit-SeedreamJob 1'     = { param($Folder) @(Get-ChildItem (Join-Path $Folder 'out') -Filter *.png) | Should -HaveCount 2 }
         'Submit-SeedreamJob 2'     = { param($Folder) Join-Path $Folder 'jobs.xml' | Should -Exist; @(Get-ChildItem (Join-Path $Folder 'out') -Filter *.png) | Should -HaveCount 2 }
         'Submit-SeedreamJob 3'     = { param($Folder, $Output) $Output.PSObject.TypeNames[0] | Should -Be 'Seedream.Job' }
+        'Receive-SeedreamWebhook 1' = { param($Folder, $Output, $Runspace)
+            $bindings = @($Runspace.SessionStateProxy.GetVariable('OutputBindings'))
+            $bindings | Should -HaveCount 1
+            "$($bindings[0].Value.StatusCode)" | Should -Be 'OK'
+            @(Get-ChildItem (Join-Path $Folder 'out') -Filter *.png) | Should -HaveCount 1 }
+        'Receive-SeedreamWebhook 2' = { param($Folder) @(Get-ChildItem (Join-Path $Folder 'out') -Filter *.png) | Should -HaveCount 1 }
+        'Receive-SeedreamWebhook 3' = { param($Folder) @(Get-ChildItem (Join-Path $Folder 'out') -Filter *.png) | Should -HaveCount 1 }
         'Test-SeedreamWebhookSignature 1' = { param($Folder, $Output, $Runspace)
             $bindings = @($Runspace.SessionStateProxy.GetVariable('OutputBindings'))
             $bindings | Should -HaveCount 1

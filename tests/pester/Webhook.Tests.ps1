@@ -121,3 +121,69 @@ Describe 'Test-SeedreamWebhookSignature' {
         $verdict.IsValid | Should -BeTrue
     }
 }
+
+Describe 'Receive-SeedreamWebhook' {
+    It 'turns the delivery into the EditResult of the job, which Save-SeedreamImage saves as a PNG' {
+        $out = Join-Path $TestDrive 'received'
+        $result = Receive-SeedreamWebhook -Headers $delivery.Headers -Body $delivery.Text -JwksUrl $jwks
+        $result.PSObject.TypeNames[0] | Should -Be 'Seedream.EditResult'
+        $result.RequestId | Should -Be $job.RequestId
+        $result.Endpoint | Should -Be 'fal-ai/bytedance/seedream/v5/lite/edit'
+
+        $file = $result | Save-SeedreamImage -Destination $out
+        $file | Should -HaveCount 1
+        $bytes = [System.IO.File]::ReadAllBytes($file.FullName)
+        [System.Text.Encoding]::ASCII.GetString($bytes, 1, 3) | Should -Be 'PNG'
+    }
+
+    It 'takes a piped Azure Functions request by property name, reading RawBody rather than the parsed Body' {
+        $request = [pscustomobject]@{ Headers = $delivery.Headers; Body = ($delivery.Text | ConvertFrom-Json -AsHashtable); RawBody = $delivery.Text }
+        ($request | Receive-SeedreamWebhook -JwksUrl $jwks -Endpoint 'fal-ai/custom/app').Endpoint | Should -Be 'fal-ai/custom/app'
+    }
+
+    It 'takes a piped Azure Automation $WebhookData (RequestHeader, RequestBody)' {
+        $webhookData = [pscustomobject]@{ WebhookName = 'fal'; RequestHeader = [pscustomobject]$delivery.Headers; RequestBody = $delivery.Text }
+        ($webhookData | Receive-SeedreamWebhook -JwksUrl $jwks).RequestId | Should -Be $job.RequestId
+    }
+
+    It 'refuses a tampered body with SeedreamWebhookRejected naming BadSignature, and emits nothing' {
+        $tampered = $delivery.Text -replace '"status"\s*:\s*"OK"', '"status":"ERROR"'
+        $output = Receive-SeedreamWebhook -Headers $delivery.Headers -Body $tampered -JwksUrl $jwks -ErrorVariable problems -ErrorAction SilentlyContinue
+        $output | Should -BeNullOrEmpty
+        @($problems | Get-ErrorId) | Should -Be @('SeedreamWebhookRejected')
+        $problems[0].CategoryInfo.Category | Should -Be 'SecurityError'
+        "$($problems[0])" | Should -Match 'BadSignature'
+    }
+
+    It 'refuses an old delivery with SeedreamWebhookStale' {
+        $output = Receive-SeedreamWebhook -Headers $delivery.Headers -Body $delivery.Body -JwksUrl $jwks -Now ([datetimeoffset]::UtcNow.AddHours(1)) -ErrorVariable problems -ErrorAction SilentlyContinue
+        $output | Should -BeNullOrEmpty
+        @($problems | Get-ErrorId) | Should -Be @('SeedreamWebhookStale')
+        "$($problems[0])" | Should -Match 'StaleTimestamp'
+    }
+
+    It 'turns a genuine delivery of a failed request into SeedreamJobFailed for that request' {
+        $failing = Start-WebhookReceiver
+        try {
+            $failed = Submit-SeedreamJob -Prompt 'cannot work' -Image 'https://example.com/missing.png' -WebhookUrl $failing.Url -WarningAction SilentlyContinue
+            $errorDelivery = Receive-WebhookDelivery $failing
+        }
+        finally { Stop-WebhookReceiver $failing }
+        $errorDelivery.Text | Should -Match '"status"\s*:\s*"ERROR"'
+
+        $output = Receive-SeedreamWebhook -Headers $errorDelivery.Headers -Body $errorDelivery.Text -JwksUrl $jwks -ErrorVariable problems -ErrorAction SilentlyContinue
+        $output | Should -BeNullOrEmpty
+        @($problems | Get-ErrorId) | Should -Be @('SeedreamJobFailed')
+        $problems[0].TargetObject | Should -Be $failed.RequestId
+        "$($problems[0])" | Should -Match 'Invalid status code'
+    }
+
+    It 'needs no API key' {
+        $saved = Save-SeedreamEnvironment
+        Disconnect-Seedream
+        Clear-SeedreamEnvironment
+        try { $result = Receive-SeedreamWebhook -Headers $delivery.Headers -Body $delivery.Body -JwksUrl $jwks }
+        finally { Restore-SeedreamEnvironment $saved; Connect-TestEmulator $emulator }
+        $result.RequestId | Should -Be $job.RequestId
+    }
+}

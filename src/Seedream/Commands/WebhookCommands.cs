@@ -8,6 +8,7 @@ using System.Management.Automation;
 using System.Net;
 using System.Text;
 using Seedream.Commands.Internal;
+using Seedream.Protocol;
 using Seedream.Webhooks;
 
 namespace Seedream.Commands
@@ -62,9 +63,8 @@ namespace Seedream.Commands
     /// </example>
     [Cmdlet(VerbsDiagnostic.Test, "SeedreamWebhookSignature")]
     [OutputType(typeof(WebhookVerdict))]
-    public sealed class TestSeedreamWebhookSignatureCommand : SeedreamCmdlet
+    public sealed class TestSeedreamWebhookSignatureCommand : WebhookCmdletBase
     {
-        private const int MaxToleranceSec = 86400;
 
         /// <summary>
         /// The request headers: a hashtable or dictionary, an HTTP header collection (HttpRequestHeaders,
@@ -82,6 +82,28 @@ namespace Seedream.Commands
         [AllowEmptyString]
         public object? Body { get; set; }
 
+        protected override object? HeadersInput => Headers;
+        protected override object? BodyInput => Body;
+
+        protected override void ProcessRecord()
+        {
+            var verdict = VerifyDelivery(out _);
+            if (verdict == null) return;
+            if (verdict.Reason == nameof(WebhookVerdictReason.JwksUnavailable))
+                WriteWarning("The webhook could not be verified because the signing keys are unavailable: " + verdict.Message);
+            WriteObject(verdict);
+        }
+    }
+
+    /// <summary>
+    /// What Test-SeedreamWebhookSignature and Receive-SeedreamWebhook share: the -JwksUrl, -Now and
+    /// -ToleranceSec parameters, reading headers and raw body in every shape hosts hand them over, and
+    /// the verification itself, so both cmdlets judge a delivery identically.
+    /// </summary>
+    public abstract class WebhookCmdletBase : SeedreamCmdlet
+    {
+        private const int MaxToleranceSec = 86400;
+
         /// <summary>Where the public keys are published. Default: fal's https://rest.alpha.fal.ai/.well-known/jwks.json.</summary>
         [Parameter]
         public Uri JwksUrl { get; set; } = WebhookVerifier.FalJwksUrl;
@@ -94,10 +116,20 @@ namespace Seedream.Commands
         [Parameter]
         public int ToleranceSec { get; set; } = (int)WebhookVerifier.DefaultTolerance.TotalSeconds;
 
-        protected override void ProcessRecord()
+        /// <summary>The -Headers value of this record (each cmdlet declares its own binding).</summary>
+        protected abstract object? HeadersInput { get; }
+
+        /// <summary>The raw body of this record.</summary>
+        protected abstract object? BodyInput { get; }
+
+        /// <summary>
+        /// Reads the arguments and verifies the delivery. Null after writing an error for unusable
+        /// arguments or a failed check; otherwise the verdict (valid or not) and the body bytes.
+        /// </summary>
+        protected WebhookVerdict? VerifyDelivery(out byte[] body)
         {
             var ok = TryReadHeaders(out var headers);
-            ok &= TryReadBody(out var body);
+            ok &= TryReadBody(out body);
             ok &= CheckJwksUrl();
             if (ToleranceSec < 0 || ToleranceSec > MaxToleranceSec)
             {
@@ -105,13 +137,14 @@ namespace Seedream.Commands
                     $"-ToleranceSec must be between 0 and {MaxToleranceSec} seconds (fal uses 300).", ToleranceSec));
                 ok = false;
             }
-            if (!ok) return;
+            if (!ok) return null;
 
             var now = Now ?? DateTimeOffset.UtcNow;
+            var bytes = body;
             WebhookVerdict verdict;
             try
             {
-                verdict = RunAsync(ct => new WebhookVerifier().VerifyAsync(headers, body, JwksUrl, now, TimeSpan.FromSeconds(ToleranceSec), ct));
+                verdict = RunAsync(ct => new WebhookVerifier().VerifyAsync(headers, bytes, JwksUrl, now, TimeSpan.FromSeconds(ToleranceSec), ct));
             }
             catch (PipelineStoppedException)
             {
@@ -120,18 +153,16 @@ namespace Seedream.Commands
             catch (Exception ex)
             {
                 WriteFailure(ex, JwksUrl);
-                return;
+                return null;
             }
             WriteVerbose($"Webhook {verdict.RequestId ?? "(no request id)"}: {verdict.Reason}. {verdict.Message}");
-            if (verdict.Reason == nameof(WebhookVerdictReason.JwksUnavailable))
-                WriteWarning("The webhook could not be verified because the signing keys are unavailable: " + verdict.Message);
-            WriteObject(verdict);
+            return verdict;
         }
 
         private bool TryReadHeaders(out List<KeyValuePair<string, string>> headers)
         {
             headers = new List<KeyValuePair<string, string>>();
-            var value = Unwrap(Headers);
+            var value = Unwrap(HeadersInput);
             if (value == null)
             {
                 WriteError(ErrorFactory.Create("SeedreamWebhookHeadersMissing", ErrorCategory.InvalidArgument,
@@ -152,7 +183,7 @@ namespace Seedream.Commands
                         headers.Add(Pair(Convert.ToString(Unwrap(entry.Key), CultureInfo.InvariantCulture) ?? string.Empty, entry.Value));
                     return true;
                 case PSCustomObject _:
-                    foreach (var property in PSObject.AsPSObject(Headers!).Properties)
+                    foreach (var property in PSObject.AsPSObject(HeadersInput!).Properties)
                         if (property.IsGettable) headers.Add(Pair(property.Name, property.Value));
                     return true;
                 case IEnumerable items:
@@ -172,7 +203,7 @@ namespace Seedream.Commands
             }
 
             WriteError(ErrorFactory.Create("SeedreamWebhookHeadersInvalid", ErrorCategory.InvalidArgument,
-                $"-Headers must be a hashtable, a dictionary, an HTTP header collection or an object with one property per header; got {value.GetType().FullName}.", Headers));
+                $"-Headers must be a hashtable, a dictionary, an HTTP header collection or an object with one property per header; got {value.GetType().FullName}.", HeadersInput));
             return false;
         }
 
@@ -214,7 +245,7 @@ namespace Seedream.Commands
         private bool TryReadBody(out byte[] body)
         {
             body = Array.Empty<byte>();
-            var value = Unwrap(Body);
+            var value = Unwrap(BodyInput);
             switch (value)
             {
                 case null:
@@ -293,5 +324,148 @@ namespace Seedream.Commands
             url.IsLoopback || (IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 
         private static object? Unwrap(object? value) => value is PSObject pso ? pso.BaseObject : value;
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Turns a fal webhook delivery into the Seedream.EditResult it carries, after checking its signature.</para>
+    /// <para type="description">Verifies the delivery exactly as Test-SeedreamWebhookSignature does, then reads fal's
+    /// body and emits the result, ready for Save-SeedreamImage. Forged, stale or unverifiable deliveries,
+    /// failed requests and unreadable payloads are non-terminating errors with their own ErrorIds.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Receive, "SeedreamWebhook")]
+    [OutputType(typeof(EditResult))]
+    public sealed class ReceiveSeedreamWebhookCommand : WebhookCmdletBase
+    {
+        /// <summary>The request headers, in any shape Test-SeedreamWebhookSignature takes.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("Header", "RequestHeader")]
+        [AllowNull]
+        public object? Headers { get; set; }
+
+        /// <summary>The raw body. Not mandatory, because a piped Azure Functions request carries it as RawBody.</summary>
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Alias("RequestBody")]
+        [AllowNull]
+        [AllowEmptyString]
+        public object? Body { get; set; }
+
+        /// <summary>
+        /// Azure Functions' unparsed body. A parameter of its own rather than an alias of Body: pipeline
+        /// binding prefers a property named Body, and Functions' Body is already parsed JSON.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [AllowNull]
+        [AllowEmptyString]
+        public object? RawBody { get; set; }
+
+        /// <summary>The endpoint the job ran on; the delivery does not say, so results name this one.</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(EndpointCompleter))]
+        public string? Endpoint { get; set; } = EndpointId.SeedreamV5LiteEdit;
+
+        protected override object? HeadersInput => Headers;
+        protected override object? BodyInput => RawBody ?? Body;
+
+        protected override void ProcessRecord()
+        {
+            var endpointText = string.IsNullOrWhiteSpace(Endpoint) ? EndpointId.SeedreamV5LiteEdit : Endpoint!.Trim();
+            if (!EndpointId.TryParse(endpointText, out var endpoint, out var endpointError))
+            {
+                WriteError(ErrorFactory.Create("SeedreamInvalidEndpoint", ErrorCategory.InvalidArgument, endpointError!, endpointText));
+                return;
+            }
+
+            var verdict = VerifyDelivery(out var body);
+            if (verdict == null) return;
+            if (!verdict.IsValid)
+            {
+                WriteError(Refusal(verdict));
+                return;
+            }
+
+            // The header's request id is covered by the signature, so it names the job.
+            var requestId = verdict.RequestId!;
+            WebhookEvent delivery;
+            try
+            {
+                delivery = WebhookEvent.Parse(body);
+            }
+            catch (FormatException ex)
+            {
+                WriteError(PayloadInvalid(requestId, $"The signed webhook delivery for request {requestId} cannot be read: {ex.Message}", ex));
+                return;
+            }
+
+            if (string.Equals(delivery.Status, WebhookEvent.StatusError, StringComparison.Ordinal))
+            {
+                // The same error as Receive-SeedreamJob gives for a failed job, with fal's error body as details.
+                WriteFailure(new FalApiException(FalErrorKind.JobFailed, $"Request {requestId} failed: {delivery.Error ?? "fal gave no error text"}")
+                {
+                    RequestId = requestId,
+                    Detail = delivery.Error,
+                    ResponseBody = Shorten(delivery.PayloadJson),
+                }, requestId);
+                return;
+            }
+            if (!string.Equals(delivery.Status, WebhookEvent.StatusOk, StringComparison.Ordinal))
+            {
+                WriteError(PayloadInvalid(requestId, $"The signed webhook delivery for request {requestId} has status '{delivery.Status}', neither OK nor ERROR."));
+                return;
+            }
+            if (delivery.PayloadError != null || delivery.PayloadJson == null)
+            {
+                WriteError(PayloadInvalid(requestId,
+                    $"The webhook delivery for request {requestId} is genuine but carries no result: {delivery.PayloadError ?? "the payload is missing"}"));
+                return;
+            }
+
+            EditResult result;
+            try
+            {
+                result = EditResultParser.Parse(delivery.PayloadJson, requestId, endpoint!.Full, null);
+            }
+            catch (FalApiException ex)
+            {
+                WriteError(PayloadInvalid(requestId, ex.Message, ex));
+                return;
+            }
+            WriteObject(result);
+        }
+
+        /// <summary>
+        /// A delivery that failed the check. Stale and unverifiable ones get ids of their own: a stale one
+        /// may be a replay or a wrong clock, an unverifiable one is an outage worth retrying, not an attack.
+        /// The verdict is the target, so a handler can log everything that was found.
+        /// </summary>
+        private static ErrorRecord Refusal(WebhookVerdict verdict)
+        {
+            var subject = verdict.RequestId == null ? "The webhook delivery" : $"The webhook delivery for request {verdict.RequestId}";
+            switch (verdict.Reason)
+            {
+                case nameof(WebhookVerdictReason.StaleTimestamp):
+                    return ErrorFactory.Create("SeedreamWebhookStale", ErrorCategory.SecurityError,
+                        $"{subject} was refused as {verdict.Reason}: {verdict.Message}", verdict);
+                case nameof(WebhookVerdictReason.JwksUnavailable):
+                case nameof(WebhookVerdictReason.NoKeys):
+                    return ErrorFactory.Create("SeedreamWebhookJwksUnavailable", ErrorCategory.ResourceUnavailable,
+                        $"{subject} could not be verified ({verdict.Reason}): {verdict.Message} Nothing was trusted; fal retries deliveries that are not answered with 2xx.", verdict);
+                default:
+                    return ErrorFactory.Create("SeedreamWebhookRejected", ErrorCategory.SecurityError,
+                        $"{subject} was refused as {verdict.Reason}: {verdict.Message}", verdict);
+            }
+        }
+
+        /// <summary>Error details stay readable even for a large error body.</summary>
+        private static string? Shorten(string? text) => text == null || text.Length <= 4096 ? text : text.Substring(0, 4096) + "…";
+
+        private static ErrorRecord PayloadInvalid(string requestId, string message, Exception? inner = null)
+        {
+            var record = ErrorFactory.Create("SeedreamWebhookPayloadInvalid", ErrorCategory.InvalidData, message, requestId, inner);
+            record.ErrorDetails = new ErrorDetails(message)
+            {
+                RecommendedAction = $"Fetch the result from the queue instead: Receive-SeedreamJob -RequestId {requestId}",
+            };
+            return record;
+        }
     }
 }
