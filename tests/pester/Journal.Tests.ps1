@@ -86,7 +86,7 @@ Describe 'Invoke-SeedreamEdit -Journal' {
         $child = @"
 Import-Module '$ManifestPath'
 Connect-Seedream -ApiKey '$($emu.Key)' -ProxyUrl '$($emu.ProxyUrl)' -RetryDelayMilliseconds 10
-`$rows = 1..$count | ForEach-Object { [pscustomobject]@{ Prompt = "edit `$_"; Image = '$image' } }
+`$rows = 1..$count | ForEach-Object { [pscustomobject]@{ Prompt = "edit `$_"; Image = '$dataUri' } }
 `$rows | Invoke-SeedreamEdit -Journal '$journal' -ThrottleLimit $throttle | Out-Null
 "@
         $script = Join-Path $TestDrive 'child.ps1'
@@ -101,7 +101,10 @@ Connect-Seedream -ApiKey '$($emu.Key)' -ProxyUrl '$($emu.ProxyUrl)' -RetryDelayM
 
         $left = Get-SeedreamJournal $journal
         $left.Submitting | Should -BeLessOrEqual $throttle
-        $results = New-Rows $count | Invoke-SeedreamEdit -Journal $journal -ThrottleLimit $throttle
+        # The same rows with the image inline, so an edit sent by both runs has the same body in both
+        # (an upload would give each run its own URL) and the emulator can count it as a duplicate.
+        $rows = 1..$count | ForEach-Object { [pscustomobject]@{ Prompt = "edit $_"; Image = $dataUri } }
+        $results = $rows | Invoke-SeedreamEdit -Journal $journal -ThrottleLimit $throttle
 
         $results | Should -HaveCount $count
         ($results.Prompt | Sort-Object -Unique) | Should -HaveCount $count
