@@ -42,7 +42,7 @@ namespace Seedream.Module.Tests
             foreach (var expected in new[]
             {
                 "Seedream.nuspec", "Seedream.psd1", "Seedream.dll", "Seedream.Core.dll", "Seedream.Format.ps1xml",
-                "en-US/Seedream.dll-Help.xml", "en-US/about_Seedream.help.txt", "dependencies/System.Text.Json.dll", "LICENSE",
+                "en-US/Seedream.dll-Help.xml", "en-US/about_Seedream.help.txt", "dependencies/System.Text.Json.dll", "dependencies/Seedream.Crypto.dll", "dependencies/Seedream.Isolation.dll", "dependencies/BouncyCastle.Cryptography.dll", "LICENSE",
             })
                 Assert.True(entries.Contains(expected), $"the package has no {expected}; it has: {string.Join(", ", entries)}");
             // The module is at the root, not under lib/ or content/ as a library package would have it.

@@ -143,7 +143,8 @@ namespace Seedream.Module.Tests
                 $"$v = Test-SeedreamWebhookSignature -Headers @{{ {headers} }} -Body ([System.IO.File]::ReadAllBytes({Q(bodyPath)})) -JwksUrl {Q(Jwks)}",
                 "$v.Reason.ToString()",
                 "$v.RequestId",
-                "[Org.BouncyCastle.Crypto.Signers.Ed25519Signer].Assembly.Location"));
+                // A type literal would not do: on PowerShell 7 BouncyCastle lives in the module's own load context.
+                "([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'BouncyCastle.Cryptography' }).Location"));
 
             var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && System.IO.File.Exists(h) ? h : "dotnet";
             var start = new System.Diagnostics.ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

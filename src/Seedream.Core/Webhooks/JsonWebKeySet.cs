@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Text.Json;
-using Org.BouncyCastle.Crypto.Parameters;
 
 namespace Seedream.Webhooks
 {
@@ -12,7 +11,7 @@ namespace Seedream.Webhooks
         {
             KeyId = keyId;
             PublicKey = publicKey;
-            Parameters = new Ed25519PublicKeyParameters(publicKey, 0);
+            if (!Crypto.Ed25519.IsPublicKey(publicKey)) throw new ArgumentException("Not a point on the ED25519 curve.", nameof(publicKey));
         }
 
         /// <summary>The key's <c>kid</c>, when the JWKS gives one.</summary>
@@ -20,8 +19,6 @@ namespace Seedream.Webhooks
 
         /// <summary>The raw 32-byte public key (the JWK's <c>x</c>).</summary>
         public byte[] PublicKey { get; }
-
-        internal Ed25519PublicKeyParameters Parameters { get; }
 
         /// <summary>Makes a key from its 32 raw bytes.</summary>
         /// <exception cref="ArgumentException">Not 32 bytes, or not a point on the curve.</exception>

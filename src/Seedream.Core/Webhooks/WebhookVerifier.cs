@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using Org.BouncyCastle.Crypto.Signers;
 
 namespace Seedream.Webhooks
 {
@@ -180,10 +179,7 @@ namespace Seedream.Webhooks
             var message = BuildMessage(signed.RequestId!, signed.UserId!, signed.TimestampText!, body);
             foreach (var key in keys)
             {
-                var verifier = new Ed25519Signer();
-                verifier.Init(false, key.Parameters);
-                verifier.BlockUpdate(message, 0, message.Length);
-                if (verifier.VerifySignature(signed.Signature))
+                if (Crypto.Ed25519.Verify(key.PublicKey, message, signed.Signature))
                 {
                     var valid = signed.Verdict(WebhookVerdictReason.Valid, "The signature is valid and the timestamp is fresh.", jwksUrl);
                     valid.KeyId = key.KeyId;
