@@ -16,6 +16,7 @@
         'Disconnect-Seedream'
         'Get-SeedreamContext'
         'Invoke-SeedreamEdit'
+        'New-SeedreamImage'
         'Submit-SeedreamJob'
         'Get-SeedreamJobStatus'
         'Wait-SeedreamJob'
@@ -26,6 +27,7 @@
         'Test-SeedreamWebhookSignature'
         'Receive-SeedreamWebhook'
         'Get-SeedreamJournal'
+        'Get-SeedreamModel'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
