@@ -30,8 +30,10 @@ namespace Seedream.Protocol
             }
         }
 
-        /// <summary>A job status (a status answer or one event of the status stream).</summary>
-        /// <param name="queueUrl">The queue the key is meant for: only URLs there (or on fal's queue) are kept.</param>
+        /// <summary>
+        /// A job status (a status answer or one event of the status stream). Of the URLs it names,
+        /// only those on <paramref name="queueUrl"/> (the queue the key is meant for) or on fal's queue are kept.
+        /// </summary>
         public static JobStatus ParseStatus(string json, ResponseHead head, JobRef job, ServerText text, Uri queueUrl)
         {
             using var doc = ParseObject(json, head, job.RequestId, text);
