@@ -114,13 +114,7 @@ namespace Seedream.Protocol
 
         private Task<Job> SubmitCoreAsync(EndpointId endpoint, string inputJson, Uri url, List<KeyValuePair<string, string>> headers, SubmitOptions options, DateTime submittedAt, CancellationToken cancellationToken)
         {
-            return SendAsync(new FalCall<Job>(FalOperation.Submit, () =>
-                {
-                    var req = NewApiRequest(HttpMethod.Post, url);
-                    foreach (var h in headers) req.Headers.TryAddWithoutValidation(h.Key, h.Value);
-                    req.Content = new StringContent(inputJson, Encoding.UTF8, "application/json");
-                    return req;
-                },
+            return SendAsync(new FalCall<Job>(FalOperation.Submit, () => NewJsonPost(url, headers, inputJson),
                 async (resp, token) =>
                 {
                     string body;
@@ -431,13 +425,7 @@ namespace Seedream.Protocol
         {
             var url = Combine(Options.RunUrl, endpoint.Full);
             var extra = BuildPlatformHeaders(headers, null, startTimeout);
-            return SendAsync(new FalCall<FalResult>(FalOperation.Run, () =>
-                {
-                    var req = NewApiRequest(HttpMethod.Post, url);
-                    foreach (var h in extra) req.Headers.TryAddWithoutValidation(h.Key, h.Value);
-                    req.Content = new StringContent(inputJson, Encoding.UTF8, "application/json");
-                    return req;
-                },
+            return SendAsync(new FalCall<FalResult>(FalOperation.Run, () => NewJsonPost(url, extra, inputJson),
                 async (resp, token) =>
                 {
                     var body = await ReadBodyAsync(resp, token).ConfigureAwait(false);
@@ -499,6 +487,15 @@ namespace Seedream.Protocol
             req.Headers.TryAddWithoutValidation("Authorization", creds.AuthorizationValue);
             req.Headers.TryAddWithoutValidation("User-Agent", Options.UserAgent);
             req.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            return req;
+        }
+
+        /// <summary>A POST of model input to a fal API URL, with the platform headers (x-fal-*) asked for.</summary>
+        private HttpRequestMessage NewJsonPost(Uri url, List<KeyValuePair<string, string>> headers, string inputJson)
+        {
+            var req = NewApiRequest(HttpMethod.Post, url);
+            foreach (var h in headers) req.Headers.TryAddWithoutValidation(h.Key, h.Value);
+            req.Content = new StringContent(inputJson, Encoding.UTF8, "application/json");
             return req;
         }
 

@@ -1,7 +1,4 @@
-using System;
 using System.Threading;
-using Seedream.Protocol;
-using Seedream.TestSupport;
 
 namespace Seedream.Core.Tests.Faults;
 

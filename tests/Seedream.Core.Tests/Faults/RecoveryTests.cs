@@ -1,11 +1,5 @@
-using System;
 using System.IO;
-using System.Linq;
-using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
-using Seedream.Protocol;
-using Seedream.TestSupport;
-using Xunit;
 using static Seedream.Core.Tests.Faults.FaultClients;
 
 namespace Seedream.Core.Tests.Faults;

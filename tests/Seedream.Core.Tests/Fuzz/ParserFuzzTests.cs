@@ -1,14 +1,8 @@
-using System;
-using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Text;
 using System.Threading;
-using System.Threading.Tasks;
-using Seedream.Protocol;
-using Xunit;
 
 namespace Seedream.Core.Tests.Fuzz;
 

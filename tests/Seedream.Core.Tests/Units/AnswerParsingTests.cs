@@ -1,10 +1,6 @@
-using System;
-using System.Linq;
 using System.Net;
 using System.Net.Http;
-using Seedream.Protocol;
 using Seedream.Protocol.Transport;
-using Xunit;
 
 namespace Seedream.Core.Tests.Units;
 

@@ -8,54 +8,45 @@ using System.Threading.Tasks;
 namespace Seedream.Protocol.Transport
 {
     /// <summary>A body stream that tells its attempt whenever bytes move, so the deadline starts over.</summary>
-    internal sealed class DeadlineStream : Stream
+    internal sealed class DeadlineStream(Stream inner, Attempt attempt) : Stream
     {
-        private readonly Stream _inner;
-        private readonly Attempt _attempt;
+        public override bool CanRead => inner.CanRead;
+        public override bool CanSeek => inner.CanSeek;
+        public override bool CanWrite => inner.CanWrite;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => inner.Position = value; }
 
-        public DeadlineStream(Stream inner, Attempt attempt)
-        {
-            _inner = inner;
-            _attempt = attempt;
-        }
-
-        public override bool CanRead => _inner.CanRead;
-        public override bool CanSeek => _inner.CanSeek;
-        public override bool CanWrite => _inner.CanWrite;
-        public override long Length => _inner.Length;
-        public override long Position { get => _inner.Position; set => _inner.Position = value; }
-
-        public override int Read(byte[] buffer, int offset, int count) => Moved(_inner.Read(buffer, offset, count));
+        public override int Read(byte[] buffer, int offset, int count) => Moved(inner.Read(buffer, offset, count));
 
         public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            Moved(await _inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false));
+            Moved(await inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false));
 
         public override void Write(byte[] buffer, int offset, int count)
         {
-            _inner.Write(buffer, offset, count);
+            inner.Write(buffer, offset, count);
             Moved(count);
         }
 
         public override async Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         {
-            await _inner.WriteAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+            await inner.WriteAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
             Moved(count);
         }
 
-        public override void Flush() => _inner.Flush();
-        public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => _inner.Seek(offset, origin);
-        public override void SetLength(long value) => _inner.SetLength(value);
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+        public override void SetLength(long value) => inner.SetLength(value);
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing) _inner.Dispose();
+            if (disposing) inner.Dispose();
             base.Dispose(disposing);
         }
 
         private int Moved(int n)
         {
-            if (n > 0) _attempt.Progress();
+            if (n > 0) attempt.Progress();
             return n;
         }
     }
@@ -71,8 +62,7 @@ namespace Seedream.Protocol.Transport
 
         public DeadlineContent(HttpContent inner, Attempt attempt)
         {
-            _inner = inner;
-            _attempt = attempt;
+            (_inner, _attempt) = (inner, attempt);
             foreach (var h in inner.Headers) Headers.TryAddWithoutValidation(h.Key, h.Value);
         }
 

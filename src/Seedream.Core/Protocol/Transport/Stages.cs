@@ -17,23 +17,14 @@ namespace Seedream.Protocol.Transport
     /// API calls, the headers only for a stream, and the time between two chunks for a transfer
     /// (its bodies pass through <see cref="DeadlineContent"/>).
     /// </summary>
-    internal sealed class TimeoutStage : SendStage
+    internal sealed class TimeoutStage(FalClientOptions options, SendStage next) : SendStage
     {
-        private readonly FalClientOptions _options;
-        private readonly SendStage _next;
-
-        public TimeoutStage(FalClientOptions options, SendStage next)
-        {
-            _options = options;
-            _next = next;
-        }
-
         public override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Attempt attempt)
         {
-            attempt.Arm(_options.RequestTimeout);
+            attempt.Arm(options.RequestTimeout);
             var transfer = attempt.Call.Transfer;
             if (transfer && request.Content != null) request.Content = new DeadlineContent(request.Content, attempt);
-            var resp = await _next.SendAsync(request, attempt).ConfigureAwait(false);
+            var resp = await next.SendAsync(request, attempt).ConfigureAwait(false);
             if (transfer) resp.Content = new DeadlineContent(resp.Content, attempt);
             if (attempt.Call.Streaming && attempt.Call.Accepts((int)resp.StatusCode)) attempt.Disarm();
             return resp;
@@ -41,59 +32,37 @@ namespace Seedream.Protocol.Transport
     }
 
     /// <summary>Logs each attempt's outcome on the Verbose stream, scrubbed of the key.</summary>
-    internal sealed class LoggingStage : SendStage
+    internal sealed class LoggingStage(RedactingLog log, SendStage next) : SendStage
     {
-        private readonly RedactingLog _log;
-        private readonly SendStage _next;
-
-        public LoggingStage(RedactingLog log, SendStage next)
-        {
-            _log = log;
-            _next = next;
-        }
-
         public override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Attempt attempt)
         {
             var sw = Stopwatch.StartNew();
             HttpResponseMessage resp;
             try
             {
-                resp = await _next.SendAsync(request, attempt).ConfigureAwait(false);
+                resp = await next.SendAsync(request, attempt).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is HttpRequestException || ex is System.IO.IOException || (ex is OperationCanceledException && !attempt.Caller.IsCancellationRequested))
             {
-                _log.Verbose($"{attempt.What} -> no response ({sw.ElapsedMilliseconds} ms)");
+                log.Verbose($"{attempt.What} -> no response ({sw.ElapsedMilliseconds} ms)");
                 throw;
             }
-            _log.Verbose($"{attempt.What} -> {(int)resp.StatusCode} {resp.ReasonPhrase} ({sw.ElapsedMilliseconds} ms)");
+            log.Verbose($"{attempt.What} -> {(int)resp.StatusCode} {resp.ReasonPhrase} ({sw.ElapsedMilliseconds} ms)");
             return resp;
         }
     }
 
     /// <summary>The wire: one pooled HttpClient, answers handed on as soon as their headers arrive.</summary>
-    internal sealed class HttpStage : SendStage
+    internal sealed class HttpStage(HttpClient http) : SendStage
     {
-        private readonly HttpClient _http;
-
-        public HttpStage(HttpClient http) => _http = http;
-
         public override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Attempt attempt) =>
-            _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
+            http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
     }
 
     /// <summary>The client's Verbose log: every line scrubbed of the key before it leaves.</summary>
-    internal sealed class RedactingLog
+    internal sealed class RedactingLog(FalClientOptions options)
     {
-        private readonly FalClientOptions _options;
-
-        public RedactingLog(FalClientOptions options) => _options = options;
-
-        public void Verbose(string message)
-        {
-            var log = _options.Log;
-            if (log == null) return;
-            log.Verbose(_options.Credentials?.Redact(message) ?? message);
-        }
+        public void Verbose(string message) => options.Log?.Verbose(options.Credentials?.Redact(message) ?? message);
 
         /// <summary>A request as logs and errors name it: the real target, its query string left out (it may carry webhook tokens).</summary>
         public string Describe(HttpRequestMessage req)
@@ -101,7 +70,7 @@ namespace Seedream.Protocol.Transport
             var target = req.Headers.TryGetValues("x-fal-target-url", out var t) ? t.First() : req.RequestUri!.AbsoluteUri;
             var q = target.IndexOf('?');
             if (q >= 0) target = target.Substring(0, q) + "?…";
-            return _options.ProxyUrl != null && req.Headers.Contains("x-fal-target-url")
+            return options.ProxyUrl != null && req.Headers.Contains("x-fal-target-url")
                 ? $"{req.Method} {target} (via proxy)"
                 : $"{req.Method} {target}";
         }
