@@ -78,15 +78,14 @@ namespace Seedream.Commands
             if (!ShouldProcessEdit(edit, Sync ? "Run edit synchronously" : "Submit edit and wait for it")) return;
             var client = Session.Client;
             var sequence = _batch.Add();
-            var pump = Pump;
-            var reporter = new WaitReporter(pump.Post, r => () => WriteProgress(_batch.Parent(r)), m => () => WriteVerbose(m), JobActivityBase + 1 + sequence % 100000, "Seedream edit");
+            var reporter = new WaitReporter(r => PostProgress(_batch.Parent(r)), PostVerbose, JobActivityBase + 1 + sequence % 100000, "Seedream edit");
             Action<JobStatus> onUpdate = status =>
             {
-                if (_batch.Observe(sequence, status)) pump.Post(() => _batch.Write(this));
+                if (_batch.Observe(sequence, status) is { } bar) PostProgress(bar);
                 reporter.Update(status);
             };
             var claim = JournalUse?.Claim(edit);
-            Enqueue(ct => EditAsync(client, edit, claim, onUpdate, m => pump.Post(() => WriteVerbose(m)), m => pump.Post(() => WriteWarning(m)), outFolder, ct),
+            Enqueue(ct => EditAsync(client, edit, claim, onUpdate, PostVerbose, PostWarning, outFolder, ct),
                 done =>
                 {
                     WriteProgress(reporter.Completed());
@@ -311,7 +310,6 @@ namespace Seedream.Commands
             var client = Session.Client;
             var inline = InlineImages.IsPresent;
             var claim = JournalUse?.Claim(edit);
-            var pump = Pump;
             Enqueue(async ct =>
                 {
                     var slot = claim == null ? null : await claim.ConfigureAwait(false);
@@ -335,7 +333,7 @@ namespace Seedream.Commands
                         }, true);
                     }
                     edit.Request.ImageUrls = await ImageResolver.ToUrlsAsync(client, edit.Images, inline, _uploads, ct).ConfigureAwait(false);
-                    if (slot != null) await JournalSubmittingAsync(slot, edit, m => pump.Post(() => WriteWarning(m)), ct).ConfigureAwait(false);
+                    if (slot != null) await JournalSubmittingAsync(slot, edit, PostWarning, ct).ConfigureAwait(false);
                     Job submitted;
                     try
                     {
