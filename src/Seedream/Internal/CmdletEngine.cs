@@ -77,8 +77,9 @@ namespace Seedream.Commands.Internal
         {
             _cmdlet = cmdlet;
             _log = new EngineLog(this);
-            // On 7.6 the engine's own token is cancelled the moment the pipeline starts stopping,
-            // before (or even without) our StopProcessing: workers and a blocked dispatcher react at once.
+            // On 7.6 PowerShell cancels the pipeline's token first, then calls StopProcessing on each
+            // command in turn; ours waits for its workers, so without the token a second Seedream
+            // command in the same pipeline would only start cancelling once the first is done.
             try
             {
                 if (PipelineStopTokenProperty?.GetValue(cmdlet) is CancellationToken pipeline && pipeline.CanBeCanceled)
