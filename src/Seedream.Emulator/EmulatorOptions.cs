@@ -41,10 +41,17 @@ public sealed class EmulatorOptions
     /// <summary>How long a <c>slow</c> fault holds back the answer, in milliseconds.</summary>
     public int FaultSlowMs { get; set; } = 3000;
 
+    /// <summary>
+    /// Storage PUTs (whole files and parts) are read at most this fast, in bytes per second per
+    /// request; 0 = as fast as the network. Lets a test stop uploads that are still moving.
+    /// </summary>
+    public int UploadBytesPerSecond { get; set; }
+
     public const string Usage =
         "Usage: Seedream.Emulator [--urls http://127.0.0.1:PORT] [--processing-ms N] [--runners N] [--require-key KEY] [--ping-ms N]\n" +
         "                         [--webhook-retries N] [--webhook-retry-ms N]\n" +
         "                         [--fault-rate R] [--fault-kinds LIST] [--fault-seed N] [--fault-slow-ms N]\n" +
+        "                         [--upload-bytes-per-sec N]\n" +
         "  --urls URL[;URL]   loopback http URL(s) to listen on (default http://127.0.0.1:0 = free port)\n" +
         "  --processing-ms N  simulated model time per job in ms, 0..3600000 (default 1500)\n" +
         "  --runners N        concurrent runners, 1..256 (default 2)\n" +
@@ -62,7 +69,8 @@ public sealed class EmulatorOptions
         "                     Sources: fal_client/client.py _is_ingress_error (no x-fal-request-id, 'nginx' in the body),\n" +
         "                     docs.fal.ai/model-apis/model-endpoints/reliability (fal retries queued requests itself).\n" +
         "  --fault-seed N     seed of the fault draws, for repeatable runs (default: random)\n" +
-        "  --fault-slow-ms N  delay of a 'slow' answer in ms, 0..600000 (default 3000)";
+        "  --fault-slow-ms N  delay of a 'slow' answer in ms, 0..600000 (default 3000)\n" +
+        "  --upload-bytes-per-sec N  read each storage PUT at most this fast, 0..1000000000 (default 0 = unlimited)";
 
     /// <summary>Reads <c>--name value</c> or <c>--name=value</c> options.</summary>
     /// <exception cref="ArgumentException">Unknown option, missing or bad value (the message says which).</exception>
@@ -126,6 +134,9 @@ public sealed class EmulatorOptions
                 case "--fault-slow-ms":
                     options.FaultSlowMs = ParseInt(name, TakeValue(), 0, 600_000);
                     break;
+                case "--upload-bytes-per-sec":
+                    options.UploadBytesPerSecond = ParseInt(name, TakeValue(), 0, 1_000_000_000);
+                    break;
                 case "--require-key":
                     options.RequireKey = TakeValue();
                     break;
@@ -147,6 +158,7 @@ public sealed class EmulatorOptions
         CheckRange("--ping-ms", PingMs, 10, 600_000);
         CheckRange("--webhook-retries", WebhookRetries, 0, 20);
         CheckRange("--webhook-retry-ms", WebhookRetryMs, 0, 600_000);
+        CheckRange("--upload-bytes-per-sec", UploadBytesPerSecond, 0, 1_000_000_000);
         if (RequireKey is not null && (RequireKey.Length == 0 || RequireKey.Trim() != RequireKey || RequireKey.Contains(' ')))
             throw new ArgumentException("Option --require-key needs a non-empty key without spaces.");
         FaultOptions.Validate(this);

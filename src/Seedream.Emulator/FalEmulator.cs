@@ -50,7 +50,7 @@ public sealed class FalEmulator : IAsyncDisposable
         _webhooks = new WebhookDispatcher(_signer, options, _stats);
         var model = new SeedreamModel(_store, _http, options.ProcessingMs);
         _queue = new JobQueue(options.Runners, model.ExecuteAsync, _stats, OnJobCompleted);
-        _storage = new StorageService(_store, _stats);
+        _storage = new StorageService(_store, _stats, options.UploadBytesPerSecond);
         _faults = new FaultInjector(options, _stats.Faults, _shutdown.Token);
     }
 

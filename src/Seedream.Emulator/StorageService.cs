@@ -31,11 +31,13 @@ internal sealed class StorageService
     private readonly ConcurrentDictionary<string, UploadSession> _sessions = new(StringComparer.Ordinal);
     private readonly FileStore _store;
     private readonly StatsCollector _stats;
+    private readonly int _bytesPerSecond;
 
-    public StorageService(FileStore store, StatsCollector stats)
+    public StorageService(FileStore store, StatsCollector stats, int uploadBytesPerSecond = 0)
     {
         _store = store;
         _stats = stats;
+        _bytesPerSecond = uploadBytesPerSecond;
     }
 
     private sealed class UploadSession
@@ -370,20 +372,29 @@ internal sealed class StorageService
             System.Text.Encoding.ASCII.GetBytes(sig), System.Text.Encoding.ASCII.GetBytes(session.Token));
 
     /// <summary>Streams the request body to <paramref name="path"/>, returning its length and MD5 (the part etag).</summary>
-    private static async Task<(long Length, string Md5)> CopyBodyToFileAsync(HttpContext ctx, string path)
+    private async Task<(long Length, string Md5)> CopyBodyToFileAsync(HttpContext ctx, string path)
     {
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 17);
+        // Throttled (--upload-bytes-per-sec): small reads, each followed by the wait that keeps
+        // the running total at the rate, so the client's send stalls as on a slow link.
+        var chunk = _bytesPerSecond > 0 ? Math.Clamp(_bytesPerSecond / 10, 1, 1 << 17) : 1 << 17;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         long total = 0;
         try
         {
             await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
             int read;
-            while ((read = await ctx.Request.Body.ReadAsync(buffer.AsMemory(), ctx.RequestAborted).ConfigureAwait(false)) > 0)
+            while ((read = await ctx.Request.Body.ReadAsync(buffer.AsMemory(0, chunk), ctx.RequestAborted).ConfigureAwait(false)) > 0)
             {
                 md5.AppendData(buffer, 0, read);
                 await file.WriteAsync(buffer.AsMemory(0, read), ctx.RequestAborted).ConfigureAwait(false);
                 total += read;
+                if (_bytesPerSecond > 0)
+                {
+                    var due = TimeSpan.FromSeconds((double)total / _bytesPerSecond) - clock.Elapsed;
+                    if (due > TimeSpan.Zero) await Task.Delay(due, ctx.RequestAborted).ConfigureAwait(false);
+                }
             }
         }
         finally

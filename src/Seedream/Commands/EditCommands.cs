@@ -106,15 +106,14 @@ namespace Seedream.Commands
             if (!ShouldProcessEdit(edit, Sync ? $"Run {what} synchronously" : $"Submit {what} and wait for it")) return;
             var client = Session.Client;
             var sequence = _batch.Add();
-            var pump = Pump;
-            var reporter = new WaitReporter(pump.Post, r => () => WriteProgress(_batch.Parent(r)), m => () => WriteVerbose(m), JobActivityBase + 1 + sequence % 100000, CommandKind == EndpointKind.Edit ? "Seedream edit" : "Seedream image");
+            var reporter = new WaitReporter(r => PostProgress(_batch.Parent(r)), PostVerbose, JobActivityBase + 1 + sequence % 100000, CommandKind == EndpointKind.Edit ? "Seedream edit" : "Seedream image");
             Action<JobStatus> onUpdate = status =>
             {
-                if (_batch.Observe(sequence, status)) pump.Post(() => _batch.Write(this));
+                if (_batch.Observe(sequence, status) is { } bar) PostProgress(bar);
                 reporter.Update(status);
             };
             var claim = JournalUse?.Claim(edit);
-            Enqueue(ct => EditAsync(client, edit, claim, onUpdate, m => pump.Post(() => WriteVerbose(m)), m => pump.Post(() => WriteWarning(m)), outFolder, ct),
+            Enqueue(ct => EditAsync(client, edit, claim, onUpdate, PostVerbose, PostWarning, outFolder, ct),
                 done =>
                 {
                     WriteProgress(reporter.Completed());
@@ -358,7 +357,6 @@ namespace Seedream.Commands
             var client = Session.Client;
             var inline = InlineImages.IsPresent;
             var claim = JournalUse?.Claim(edit);
-            var pump = Pump;
             Enqueue(async ct =>
                 {
                     var slot = claim == null ? null : await claim.ConfigureAwait(false);
@@ -382,7 +380,7 @@ namespace Seedream.Commands
                         }, true);
                     }
                     edit.Request.ImageUrls = await ImageResolver.ToUrlsAsync(client, edit.Images, inline, _uploads, ct).ConfigureAwait(false);
-                    if (slot != null) await JournalSubmittingAsync(slot, edit, m => pump.Post(() => WriteWarning(m)), ct).ConfigureAwait(false);
+                    if (slot != null) await JournalSubmittingAsync(slot, edit, PostWarning, ct).ConfigureAwait(false);
                     Job submitted;
                     try
                     {

@@ -94,8 +94,8 @@ namespace Seedream.Commands
                 }
             }
             FlushErrors(errors);
-            // Keep a bounded number of uploads waiting, and hand out what has finished so far.
-            Drive(ThrottleLimit * 2);
+            // Hand out what has finished so far (at most -ThrottleLimit uploads are ever open).
+            Drive(ThrottleLimit);
         }
 
         protected override void EndProcessing() => DriveToEnd();
@@ -103,11 +103,10 @@ namespace Seedream.Commands
         private void Start(string file, long length)
         {
             var client = Session.Client;
-            var pump = Pump;
             var id = ActivityBase + (_activity++ % 10000);
-            var progress = new TransferProgress(id, "Uploading to fal storage", System.IO.Path.GetFileName(file), r => pump.Post(() => WriteProgress(r)));
+            var progress = new TransferProgress(id, "Uploading to fal storage", System.IO.Path.GetFileName(file), PostProgress);
             var options = new UploadOptions { ContentType = ContentType, ExpiresIn = _expiresIn, Progress = progress.Report };
-            pump.Start(
+            Enqueue(
                 ct => client.UploadFileAsync(file, options, ct),
                 uploaded =>
                 {
@@ -118,10 +117,8 @@ namespace Seedream.Commands
                 ex =>
                 {
                     WriteProgress(progress.Completed());
-                    if (ex is OperationCanceledException && StopToken.IsCancellationRequested) return;
                     WriteError(UploadError(ex, file));
-                },
-                StopToken);
+                });
         }
 
         private static ErrorRecord UploadError(Exception ex, string file) => ex switch

@@ -141,8 +141,7 @@ namespace Seedream.Commands
         {
             var prompt = Prompt;
             var inputs = InputImages;
-            var pump = Pump;
-            var reporter = new WaitReporter(pump.Post, r => () => WriteProgress(r), m => () => WriteVerbose(m), ActivityId + (_sequence++ % 100000), "Waiting for Seedream job");
+            var reporter = new WaitReporter(PostProgress, PostVerbose, ActivityId + (_sequence++ % 100000), "Waiting for Seedream job");
             var options = new WaitOptions
             {
                 Logs = true,

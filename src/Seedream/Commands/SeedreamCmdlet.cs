@@ -1,6 +1,4 @@
 using System;
-using System.Collections.Concurrent;
-using System.Collections.Generic;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Threading;
@@ -12,22 +10,30 @@ using Seedream.Protocol;
 namespace Seedream.Commands
 {
     /// <summary>
-    /// Base of every Seedream cmdlet. Async work runs off the pipeline thread; everything it wants to
-    /// write (Verbose, Debug, Progress, Warning) is posted back and written on the pipeline thread,
-    /// because PowerShell allows Write* only there. Ctrl+C cancels the token the work observes.
+    /// Base of every Seedream cmdlet. Async work runs on the one engine (<see cref="CmdletEngine"/>):
+    /// workers off the pipeline thread, their writes (results, errors, Verbose, Debug, Warning,
+    /// Progress) handed back as typed messages and written on the pipeline thread, because
+    /// PowerShell allows Write* only there. Ctrl+C cancels every worker and waits for it.
     /// </summary>
     public abstract class SeedreamCmdlet : PSCmdlet, IDisposable
     {
-        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
-        private BlockingCollection<Action>? _queue;
+        private CmdletEngine? _engine;
         private SeedreamSession? _session;
 
-        /// <summary>Cancelled when the pipeline is stopped (Ctrl+C).</summary>
-        protected CancellationToken StopToken => _stop.Token;
+        /// <summary>The engine of this command, made on first use (on the pipeline thread).</summary>
+        private protected CmdletEngine Engine
+        {
+            get
+            {
+                if (_engine != null) return _engine;
+                _engine = new CmdletEngine(this) { Limit = Math.Max(1, Throttle), Ordered = KeepInputOrder, Abandoned = WriteStopNote };
+                return _engine;
+            }
+        }
 
         protected override void StopProcessing()
         {
-            var inFlight = _pump != null && _pump.Pending > 0;
+            var inFlight = _engine != null && _engine.Open > 0;
             CancelAndWaitForWorkers();
             if (inFlight) WriteStopNote();
         }
@@ -48,29 +54,20 @@ namespace Seedream.Commands
         /// <summary>Releases what the command holds (a journal) once its workers are done; called from Dispose.</summary>
         protected virtual void ReleaseResources() { }
 
-        /// <summary>How long a stop waits for cancelled work to cancel its remote requests.</summary>
-        private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(15);
-
         /// <summary>
-        /// Cancels the work and waits (bounded, in case the server does not answer) until every
-        /// worker has finished: cancelled jobs cancel their remote requests on the way out, and
-        /// Ctrl+C must not return before they have. Called from StopProcessing (the engine's
-        /// thread) and again on the pipeline thread before it leaves the command, because the
-        /// engine completes a stopped pipeline as soon as the pipeline thread is done, whether or
-        /// not StopProcessing has returned.
+        /// Cancels the work and waits (bounded) until every worker has finished: cancelled jobs
+        /// cancel their remote requests on the way out, and Ctrl+C must not return before they
+        /// have. Called from StopProcessing (the engine's thread); the dispatcher does the same
+        /// on the pipeline thread before it leaves the command.
         /// </summary>
         private void CancelAndWaitForWorkers()
         {
-            try { _stop.Cancel(); } catch (ObjectDisposedException) { }
-            _pump?.WaitForWorkers(StopGrace);
+            if (_engine == null) return;
+            _engine.Cancel();
+            _engine.WaitForWorkers(CmdletEngine.StopGrace);
         }
 
         // ------------------------------------------------------------ concurrent records
-
-        private WorkPump? _pump;
-        private int _nextSequence;
-        private int _nextToEmit;
-        private readonly SortedDictionary<int, Action> _held = new SortedDictionary<int, Action>();
 
         /// <summary>How many records may be worked on at once (the cmdlet's -ThrottleLimit).</summary>
         protected virtual int Throttle => 1;
@@ -78,82 +75,42 @@ namespace Seedream.Commands
         /// <summary>Emit results in input order instead of completion order.</summary>
         protected virtual bool KeepInputOrder => false;
 
-        /// <summary>The pump for concurrent records; its Post writes on the pipeline thread.</summary>
-        private protected WorkPump Pump => _pump ??= new WorkPump(Math.Max(1, Throttle), this);
-
         /// <summary>
-        /// Starts one record's work concurrently with others (at most <see cref="Throttle"/> at once)
-        /// and hands its result or error to the callbacks on the pipeline thread. Blocks while the
-        /// throttle is full, which keeps upstream commands from running far ahead.
+        /// Starts one record's work concurrently with others (at most <see cref="Throttle"/> open
+        /// at once, counting results not yet written) and hands its result or error to the
+        /// handlers on the pipeline thread. Blocks while the throttle is full, which keeps
+        /// upstream commands from running far ahead.
         /// </summary>
-        protected void Enqueue<T>(Func<CancellationToken, Task<T>> work, Action<T> onResult, Action<Exception> onError)
-        {
-            var sequence = _nextSequence++;
-            Pump.Start(work,
-                result => Emit(sequence, () => onResult(result)),
-                ex => Emit(sequence, () =>
-                {
-                    if (ex is OperationCanceledException && _stop.IsCancellationRequested) return;
-                    onError(ex);
-                }),
-                _stop.Token);
-            Drive(Math.Max(1, Throttle));
-        }
+        protected void Enqueue<T>(Func<CancellationToken, Task<T>> work, Action<T> onResult, Action<Exception> onError) =>
+            Engine.Start(work, onResult, onError);
 
-        /// <summary>Writes what finished so far and waits until fewer than <paramref name="below"/> + 1 records are open.</summary>
-        protected void Drive(int below)
-        {
-            if (_pump == null) return;
-            try
-            {
-                _pump.WaitBelow(below);
-            }
-            catch
-            {
-                // A Write* threw (the pipeline is stopping or a downstream command failed): stop the
-                // rest, let them cancel their remote requests, then let the exception through.
-                var inFlight = _pump.Pending > 0;
-                CancelAndWaitForWorkers();
-                if (inFlight) WriteStopNote();
-                throw;
-            }
-            if (_stop.IsCancellationRequested)
-            {
-                // Stopped: the pipeline thread leaves only once the cancelled work has finished.
-                CancelAndWaitForWorkers();
-                throw new PipelineStoppedException();
-            }
-        }
+        /// <summary>Writes what finished so far and waits until at most <paramref name="below"/> records are open.</summary>
+        protected void Drive(int below) => _engine?.Drive(below);
 
         /// <summary>Finishes every open record; call from EndProcessing.</summary>
         protected void DriveToEnd() => Drive(0);
 
-        private void Emit(int sequence, Action write)
-        {
-            if (!KeepInputOrder)
-            {
-                write();
-                return;
-            }
-            _held[sequence] = write;
-            while (_held.TryGetValue(_nextToEmit, out var next))
-            {
-                _held.Remove(_nextToEmit);
-                _nextToEmit++;
-                next();
-            }
-        }
+        /// <summary>
+        /// Runs <paramref name="work"/> off the pipeline thread and, until it finishes, writes here
+        /// what it posts. Rethrows the work's exception; a stop surfaces as <see cref="PipelineStoppedException"/>.
+        /// </summary>
+        protected T RunAsync<T>(Func<CancellationToken, Task<T>> work) => Engine.Run(work);
+
+        /// <summary>Writes a Verbose line from any thread (in order with the command's other writes).</summary>
+        protected void PostVerbose(string message) => Engine.Post(MessageKind.Verbose, message);
+
+        /// <summary>Writes a warning from any thread.</summary>
+        protected void PostWarning(string message) => Engine.Post(MessageKind.Warning, message);
+
+        /// <summary>Writes a progress record from any thread.</summary>
+        protected void PostProgress(ProgressRecord record) => Engine.Post(MessageKind.Progress, record);
 
         public void Dispose()
         {
             // PowerShell may dispose a stopped command before (or instead of) calling
             // StopProcessing: whatever is still running must be told to stop first.
-            try
-            {
-                CancelAndWaitForWorkers();
-                _stop.Dispose();
-            }
-            catch (ObjectDisposedException) { }
+            CancelAndWaitForWorkers();
+            _engine?.Dispose();
             ReleaseResources();
             GC.SuppressFinalize(this);
         }
@@ -190,66 +147,8 @@ namespace Seedream.Commands
             }
         }
 
-        /// <summary>
-        /// Runs <paramref name="work"/> on the thread pool and, until it finishes, executes on this
-        /// (pipeline) thread whatever it posts. Rethrows the work's exception; a stop surfaces as
-        /// <see cref="PipelineStoppedException"/>.
-        /// </summary>
-        protected T RunAsync<T>(Func<CancellationToken, Task<T>> work)
-        {
-            var queue = new BlockingCollection<Action>();
-            var outer = _queue;
-            _queue = queue;
-            var log = new CmdletLog(this);
-            var token = _stop.Token;
-            var task = Task.Run(async () =>
-            {
-                RoutingLog.Current.Value = log;
-                return await work(token).ConfigureAwait(false);
-            });
-            task.ContinueWith(_ => queue.CompleteAdding(), TaskScheduler.Default);
-            try
-            {
-                foreach (var action in queue.GetConsumingEnumerable()) action();
-            }
-            catch
-            {
-                // A Write* failed (usually because the pipeline is stopping): stop the work too.
-                StopProcessing();
-                try { task.Wait(); } catch (AggregateException) { }
-                throw;
-            }
-            finally
-            {
-                _queue = outer;
-            }
-            if (_stop.IsCancellationRequested && (task.IsCanceled || task.Exception?.InnerException is OperationCanceledException))
-                throw new PipelineStoppedException();
-            return task.GetAwaiter().GetResult();
-        }
-
-        /// <summary>Queues an action for the pipeline thread (safe from any thread).</summary>
-        protected void Post(Action action)
-        {
-            var q = _queue;
-            if (q == null) return;
-            try { q.Add(action); }
-            catch (InvalidOperationException) { }
-        }
-
-        protected void PostVerbose(string message) => Post(() => WriteVerbose(message));
-        protected void PostProgress(ProgressRecord record) => Post(() => WriteProgress(record));
-
         /// <summary>Writes a non-terminating error for a client failure.</summary>
         protected void WriteFailure(Exception ex, object? target) => WriteError(ErrorFactory.FromException(ex, target));
-
-        private sealed class CmdletLog : IFalLog
-        {
-            private readonly SeedreamCmdlet _cmdlet;
-            public CmdletLog(SeedreamCmdlet cmdlet) => _cmdlet = cmdlet;
-            public void Verbose(string message) => _cmdlet.PostVerbose(message);
-            public void Debug(string message) => _cmdlet.Post(() => _cmdlet.WriteDebug(message));
-        }
     }
 
     /// <summary>

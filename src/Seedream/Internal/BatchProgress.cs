@@ -8,7 +8,8 @@ namespace Seedream.Commands.Internal
     /// <summary>
     /// One progress bar for a batch of pipeline records: done of received, running, queued on the
     /// server, failed. Shown once a second record arrives (a single edit needs no batch bar); the
-    /// per-job bars then hang under it. Used on the pipeline thread, except <see cref="Observe"/>.
+    /// per-job bars then hang under it. Counted on the pipeline thread; <see cref="Observe"/> and
+    /// <see cref="Parent"/> are called by workers too, so every count is read and changed under one lock.
     /// </summary>
     internal sealed class BatchProgress
     {
@@ -28,58 +29,76 @@ namespace Seedream.Commands.Internal
             _activity = activity;
         }
 
-        public bool IsBatch => _received > 1;
+        private bool IsBatch => _received > 1;
 
         /// <summary>A new record; returns its sequence number.</summary>
-        public int Add() => _received++;
+        public int Add()
+        {
+            lock (_gate) return _received++;
+        }
 
-        /// <summary>Records a job's status (any thread); true when the counts shown changed.</summary>
-        public bool Observe(int sequence, JobStatus status)
+        /// <summary>Records a job's status (any thread); the batch bar to write when its counts changed, else null.</summary>
+        public ProgressRecord? Observe(int sequence, JobStatus status)
         {
             lock (_gate)
             {
-                if (_states.TryGetValue(sequence, out var old) && old == status.Status) return false;
+                if (_states.TryGetValue(sequence, out var old) && old == status.Status) return null;
                 _states[sequence] = status.Status;
-                return IsBatch;
+                return Bar();
             }
         }
 
         public void Finished(int sequence, bool failed)
         {
-            lock (_gate) _states.Remove(sequence);
-            _done++;
-            if (failed) _failed++;
+            lock (_gate)
+            {
+                _states.Remove(sequence);
+                _done++;
+                if (failed) _failed++;
+            }
         }
 
-        /// <summary>Puts a per-job bar under the batch bar once there is one.</summary>
+        /// <summary>Puts a per-job bar under the batch bar once there is one (any thread).</summary>
         public ProgressRecord Parent(ProgressRecord record)
         {
-            if (IsBatch) record.ParentActivityId = _activityId;
+            lock (_gate)
+            {
+                if (IsBatch) record.ParentActivityId = _activityId;
+            }
             return record;
         }
 
         public void Write(Cmdlet cmdlet)
         {
-            if (!IsBatch) return;
-            int queued, running;
-            lock (_gate)
-            {
-                queued = _states.Values.Count(s => s == JobStatus.InQueue);
-                running = _states.Count - queued;
-            }
+            ProgressRecord? bar;
+            lock (_gate) bar = Bar();
+            if (bar != null) cmdlet.WriteProgress(bar);
+        }
+
+        /// <summary>The batch bar, or null when there is no batch or nothing changed since the last one; under the lock.</summary>
+        private ProgressRecord? Bar()
+        {
+            if (!IsBatch) return null;
+            var queued = _states.Values.Count(s => s == JobStatus.InQueue);
+            var running = _states.Count - queued;
             var open = _received - _done;
             var waiting = Math.Max(0, open - queued - running);
             var text = $"{_done} of {_received} done, {running} running, {queued} queued on the server, {waiting} starting, {_failed} failed";
-            if (text == _last) return;
+            if (text == _last) return null;
             _last = text;
             _shown = true;
-            cmdlet.WriteProgress(new ProgressRecord(_activityId, _activity, text) { PercentComplete = _received == 0 ? 0 : Math.Min(100, 100 * _done / _received) });
+            return new ProgressRecord(_activityId, _activity, text) { PercentComplete = _received == 0 ? 0 : Math.Min(100, 100 * _done / _received) };
         }
 
         public void Complete(Cmdlet cmdlet)
         {
-            if (!_shown) return;
-            cmdlet.WriteProgress(new ProgressRecord(_activityId, _activity, $"{_done} done, {_failed} failed") { RecordType = ProgressRecordType.Completed });
+            string text;
+            lock (_gate)
+            {
+                if (!_shown) return;
+                text = $"{_done} done, {_failed} failed";
+            }
+            cmdlet.WriteProgress(new ProgressRecord(_activityId, _activity, text) { RecordType = ProgressRecordType.Completed });
         }
     }
 }
