@@ -12,6 +12,7 @@ using Seedream.Commands.Internal;
 using Seedream.Commands.Session;
 using Seedream.Protocol;
 using Seedream.Storage;
+using Seedream.Workflow;
 
 namespace Seedream.Commands
 {
@@ -174,7 +175,7 @@ namespace Seedream.Commands
         private const int ActivityId = 0x5EED200;
 
         private readonly SaveInputs _inputs = new SaveInputs();
-        private ImageSaver? _saver;
+        private ImageWriter? _saver;
         private string _folder = string.Empty;
         private string? _file;
         private int _saved;
@@ -205,7 +206,7 @@ namespace Seedream.Commands
         /// <summary>Refuse images larger than this.</summary>
         [Parameter]
         [ValidateRange(1, 1024 * 1024)]
-        public int MaximumSizeMB { get; set; } = ImageSaver.DefaultMaximumSizeMB;
+        public int MaximumSizeMB { get; set; } = ImageWriter.DefaultMaximumSizeMB;
 
         protected override void BeginProcessing()
         {
@@ -227,7 +228,7 @@ namespace Seedream.Commands
                 _folder = FileSystemPaths.ResolveFolder(this, Destination, out error) ?? string.Empty;
             }
             if (error != null) ThrowTerminatingError(error);
-            _saver = new ImageSaver(DownloadClient(), template, Force.IsPresent, MaximumSizeMB * 1024L * 1024L);
+            _saver = new ImageWriter(DownloadClient(), template, Force.IsPresent, MaximumSizeMB * 1024L * 1024L);
         }
 
         protected override void ProcessRecord()
@@ -251,13 +252,13 @@ namespace Seedream.Commands
             try { predicted = _saver!.Predict(item, _folder, _file); }
             catch (UnsafePathException ex)
             {
-                WriteError(ImageSaver.ToErrorRecord(ex, item.Target));
+                WriteError(SaveErrors.ToErrorRecord(ex, item.Target));
                 return;
             }
             var exists = System.IO.File.Exists(predicted) || Directory.Exists(predicted);
             if (exists && !Force)
             {
-                WriteError(ImageSaver.ToErrorRecord(ImageSaver.Exists(predicted), item.Target));
+                WriteError(SaveErrors.ToErrorRecord(ImageWriter.Exists(predicted), item.Target));
                 return;
             }
             if (!ShouldProcess(predicted, exists ? "Overwrite with the downloaded image" : "Save image")) return;
@@ -277,7 +278,7 @@ namespace Seedream.Commands
             }
             catch (Exception ex)
             {
-                WriteError(ImageSaver.ToErrorRecord(ex, item.Target));
+                WriteError(SaveErrors.ToErrorRecord(ex, item.Target));
             }
             finally
             {
