@@ -228,7 +228,8 @@ namespace Seedream.Commands
                 _folder = FileSystemPaths.ResolveFolder(this, Destination, out error) ?? string.Empty;
             }
             if (error != null) ThrowTerminatingError(error);
-            _saver = new ImageWriter(DownloadClient(), template, Force.IsPresent, MaximumSizeMB * 1024L * 1024L);
+            // Downloads need no key, so saving works without Connect-Seedream.
+            _saver = new ImageWriter(SessionStore.DownloadClient(Runspace.DefaultRunspace), template, Force.IsPresent, MaximumSizeMB * 1024L * 1024L);
         }
 
         protected override void ProcessRecord()
@@ -298,22 +299,6 @@ namespace Seedream.Commands
             }
             return new FileInfo(path);
         }
-
-        /// <summary>
-        /// Downloads need no key, so saving works without Connect-Seedream: the configured session's
-        /// client when there is one (its retry settings), else a key-less client.
-        /// </summary>
-        private static FalClient DownloadClient()
-        {
-            SeedreamSession? session = null;
-            try { session = SessionStore.Current(Runspace.DefaultRunspace); }
-            catch (ArgumentException) { }
-            if (session == null) return KeylessClient.Value;
-            session.Options.Log ??= RoutingLog.Instance;
-            return session.Client;
-        }
-
-        private static readonly Lazy<FalClient> KeylessClient = new Lazy<FalClient>(() => new FalClient(new FalClientOptions { Log = RoutingLog.Instance }));
     }
 
     /// <summary>-ExpiresIn: fal's lifecycle presets.</summary>
