@@ -5,7 +5,7 @@
     Author               = 'Seedream contributors'
     CompanyName          = 'Seedream'
     Copyright            = '(c) Seedream contributors. MIT licence.'
-    Description          = 'Edit images with fal.ai Seedream 5.0 Lite Edit from PowerShell: typed results, queue jobs, uploads and downloads, with a local fal-compatible emulator for offline work.'
+    Description          = 'Edit and generate images with fal.ai Seedream (5.0 Lite and Pro, 4.5, 4.0, 3.0) from PowerShell: typed results, queue jobs, endpoint profiles with prices, uploads and downloads, with a local fal-compatible emulator for offline work.'
     CompatiblePSEditions = @('Desktop', 'Core')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
@@ -16,6 +16,7 @@
         'Disconnect-Seedream'
         'Get-SeedreamContext'
         'Invoke-SeedreamEdit'
+        'New-SeedreamImage'
         'Submit-SeedreamJob'
         'Get-SeedreamJobStatus'
         'Wait-SeedreamJob'
@@ -26,6 +27,7 @@
         'Test-SeedreamWebhookSignature'
         'Receive-SeedreamWebhook'
         'Get-SeedreamJournal'
+        'Get-SeedreamModel'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -19,7 +19,7 @@ using Microsoft.Extensions.Logging.Console;
 namespace Seedream.Emulator;
 
 /// <summary>
-/// A local fal.ai look-alike for Seedream v5 lite edit: a real Kestrel server on loopback that
+/// A local fal.ai look-alike for the Seedream endpoints (<see cref="SeedreamEndpoints"/>): a real Kestrel server on loopback that
 /// answers fal's queue, run and storage protocols behind the <c>/api/fal/proxy</c> convention.
 /// </summary>
 public sealed class FalEmulator : IAsyncDisposable
@@ -165,10 +165,10 @@ public sealed class FalEmulator : IAsyncDisposable
             FalHttp.WriteJsonBytesAsync(ctx, 200, JsonSerializer.SerializeToUtf8Bytes(GetStats(), FalHttp.JsonOptions)));
         app.MapGet("/_emulator/jobs/{id}", ctx => _queue.TryGet(Route(ctx, "id"), out var job)
             ? FalHttp.WriteJsonAsync(ctx, 200, _queue.Describe(job))
-            : FalHttp.WriteErrorAsync(ctx, 404, "Request not found", "not_found"));
+            : FalHttp.WriteDetailAsync(ctx, 404, "Request not found"));
         app.MapGet("/_emulator/files/{id}", ctx => _storage.Describe(Route(ctx, "id")) is { } file
             ? FalHttp.WriteJsonAsync(ctx, 200, file)
-            : FalHttp.WriteErrorAsync(ctx, 404, "File not found", "not_found"));
+            : FalHttp.WriteDetailAsync(ctx, 404, "File not found"));
 
         app.MapFallback(ctx =>
         {

@@ -41,6 +41,13 @@ internal static class FalHttp
         return WriteJsonAsync(ctx, status, ErrorBody(detail, errorType));
     }
 
+    /// <summary>
+    /// An error fal documents no <c>error_type</c> for (401, 403, 404, 429: fal's request-errors
+    /// list has none of them): just <c>{"detail": "..."}</c>, no X-Fal-Error-Type.
+    /// </summary>
+    public static Task WriteDetailAsync(HttpContext ctx, int status, string detail) =>
+        WriteJsonAsync(ctx, status, new JsonObject { ["detail"] = detail });
+
     public static JsonObject ErrorBody(string detail, string errorType) =>
         new() { ["detail"] = detail, ["error_type"] = errorType };
 

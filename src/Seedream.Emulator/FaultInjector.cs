@@ -433,18 +433,21 @@ internal sealed class FaultInjector
     {
         // A rejection carries nothing of the answer it replaces (no request id either).
         ctx.Response.Headers.Clear();
+        // Only error types fal documents (its request-errors list); fal names none for 429.
         var (status, detail, type) = d.Kind switch
         {
-            FaultKind.RateLimited => (429, "Too many requests", "rate_limited"),
+            FaultKind.RateLimited => (429, "Too many requests", null),
             FaultKind.InternalError => (500, "Internal server error", "internal_error"),
             FaultKind.BadGateway => (502, "The runner sent an incomplete response", "runner_incomplete_response"),
             FaultKind.Unavailable => (503, "No runner is available", "runner_scheduling_failure"),
             FaultKind.GatewayTimeout => (504, "The request timed out", "request_timeout"),
-            _ => (500, "The upload failed", "upload_failed"),
+            _ => (500, "The upload failed", "internal_error"),
         };
         if (d.Kind == FaultKind.RateLimited && d.Variant < 2)
             ctx.Response.Headers.RetryAfter = d.Variant.ToString(CultureInfo.InvariantCulture);
-        return FalHttp.WriteErrorAsync(ctx, status, detail + " (emulated fault)", type);
+        return type is null
+            ? FalHttp.WriteDetailAsync(ctx, status, detail + " (emulated fault)")
+            : FalHttp.WriteErrorAsync(ctx, status, detail + " (emulated fault)", type);
     }
 
     /// <summary>fal's own 502/504: its JSON error shape, <c>X-Fal-Error-Type</c>, and the request id it is about.</summary>

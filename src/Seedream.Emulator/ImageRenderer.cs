@@ -41,6 +41,13 @@ internal struct SplitMix64
     }
 }
 
+/// <summary>How an output image is encoded: what <c>content_type</c> and file extension it gets.</summary>
+internal sealed record OutputFormat(string Extension, string ContentType)
+{
+    public static readonly OutputFormat Png = new("png", "image/png");
+    public static readonly OutputFormat Jpeg = new("jpeg", "image/jpeg");
+}
+
 /// <summary>An input image, decoded and reduced to a working size.</summary>
 internal sealed class LoadedImage : IDisposable
 {
@@ -72,6 +79,8 @@ internal static class ImageRenderer
     /// adaptive filtering (<c>NoFilters</c> lets libpng try them all), at the same file size here.
     /// </summary>
     private static readonly SKPngEncoderOptions FastPng = new(SKPngEncoderFilterFlags.Sub, 1);
+
+    private static readonly SKJpegEncoderOptions Jpeg = new(90, SKJpegEncoderDownsample.Downsample420, SKJpegEncoderAlphaOption.Ignore);
 
     /// <summary>Decodes image bytes; null when SkiaSharp does not recognise them.</summary>
     public static LoadedImage? Decode(SKData data)
@@ -107,23 +116,26 @@ internal static class ImageRenderer
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> Cache = new();
     private const int CacheEntries = 32;
 
-    /// <summary>Like <see cref="RenderPng"/>, through the cache of recent outputs.</summary>
-    public static void RenderPngCached(Stream output, IReadOnlyList<LoadedImage> inputs, ImageDimensions size, ulong key)
+    /// <summary>Like <see cref="Render"/>, through the cache of recent outputs.</summary>
+    public static void RenderCached(Stream output, IReadOnlyList<LoadedImage> inputs, ImageDimensions size, ulong key, OutputFormat format)
     {
-        var cacheKey = string.Join("|", inputs.Select(i => i.ContentHash)) + $"|{size.Width}x{size.Height}|{key}";
-        if (!Cache.TryGetValue(cacheKey, out var png))
+        var cacheKey = string.Join("|", inputs.Select(i => i.ContentHash)) + $"|{size.Width}x{size.Height}|{key}|{format.Extension}";
+        if (!Cache.TryGetValue(cacheKey, out var encoded))
         {
             using var ms = new MemoryStream();
-            RenderPng(ms, inputs, size, key);
-            png = ms.ToArray();
+            Render(ms, inputs, size, key, format);
+            encoded = ms.ToArray();
             if (Cache.Count >= CacheEntries) Cache.Clear(); // crude bound; hits matter only for repeats
-            Cache[cacheKey] = png;
+            Cache[cacheKey] = encoded;
         }
-        output.Write(png, 0, png.Length);
+        output.Write(encoded, 0, encoded.Length);
     }
 
-    /// <summary>Renders one output image and writes it as PNG to <paramref name="output"/>.</summary>
-    public static void RenderPng(Stream output, IReadOnlyList<LoadedImage> inputs, ImageDimensions size, ulong key)
+    /// <summary>
+    /// Renders one output image and writes it to <paramref name="output"/> as PNG or JPEG. Without
+    /// inputs (text-to-image) the picture comes from the key (prompt and seed) alone.
+    /// </summary>
+    public static void Render(Stream output, IReadOnlyList<LoadedImage> inputs, ImageDimensions size, ulong key, OutputFormat format)
     {
         var rng = new SplitMix64(key);
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
@@ -186,8 +198,8 @@ internal static class ImageRenderer
         using var image = surface.Snapshot();
         using var pixmap = image.PeekPixels() ?? throw new InvalidOperationException("Canvas pixels are not readable.");
         using var wstream = new SKManagedWStream(output);
-        if (!pixmap.Encode(wstream, FastPng))
-            throw new InvalidOperationException("PNG encoding failed.");
+        var encoded = format == OutputFormat.Jpeg ? pixmap.Encode(wstream, Jpeg) : pixmap.Encode(wstream, FastPng);
+        if (!encoded) throw new InvalidOperationException($"{format.Extension} encoding failed.");
         wstream.Flush();
     }
 

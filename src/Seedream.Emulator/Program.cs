@@ -22,7 +22,7 @@ public static class EmulatorCli
     {
         if (args.Any(a => a is "--help" or "-h" or "-?"))
         {
-            await stdout.WriteLineAsync(EmulatorOptions.Usage).ConfigureAwait(false);
+            await stdout.WriteLineAsync(EmulatorOptions.Usage + "\n\n" + SeedreamEndpoints.Describe()).ConfigureAwait(false);
             return ExitOk;
         }
 

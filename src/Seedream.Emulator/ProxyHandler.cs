@@ -80,7 +80,7 @@ internal sealed class ProxyHandler
         {
             StatsCollector.Increment(ref _stats.Unauthorized);
             _stats.Route("proxy.unauthorized");
-            await FalHttp.WriteErrorAsync(ctx, 401, "Invalid or missing API key", "unauthorized").ConfigureAwait(false);
+            await FalHttp.WriteDetailAsync(ctx, 401, "Invalid or missing API key").ConfigureAwait(false);
             return;
         }
 
@@ -139,7 +139,7 @@ internal sealed class ProxyHandler
                     return;
                 default:
                     _stats.Route("proxy.not_found");
-                    await FalHttp.WriteErrorAsync(ctx, 404, $"Path {target.AbsolutePath} not found", "not_found").ConfigureAwait(false);
+                    await FalHttp.WriteDetailAsync(ctx, 404, $"Path {target.AbsolutePath} not found").ConfigureAwait(false);
                     return;
             }
         }
@@ -197,7 +197,7 @@ internal sealed class ProxyHandler
         var rawId = string.Join('/', segments);
         if (!EndpointId.TryParse(rawId, out var endpoint) || !SeedreamModel.Serves(endpoint))
         {
-            await FalHttp.WriteErrorAsync(ctx, 404, $"Application '{rawId}' not found", "not_found").ConfigureAwait(false);
+            await FalHttp.WriteDetailAsync(ctx, 404, $"Application '{rawId}' not found").ConfigureAwait(false);
             return null;
         }
 
@@ -251,7 +251,7 @@ internal sealed class ProxyHandler
         ctx.Response.Headers[FalHttp.RequestIdHeader] = id;
         if (!TryFindQueueJob(id, out var job))
         {
-            await FalHttp.WriteErrorAsync(ctx, 404, "Request not found", "not_found").ConfigureAwait(false);
+            await FalHttp.WriteDetailAsync(ctx, 404, "Request not found").ConfigureAwait(false);
             return;
         }
 
@@ -269,7 +269,7 @@ internal sealed class ProxyHandler
         ctx.Response.Headers[FalHttp.RequestIdHeader] = id;
         if (!TryFindQueueJob(id, out var job))
         {
-            await FalHttp.WriteErrorAsync(ctx, 404, "Request not found", "not_found").ConfigureAwait(false);
+            await FalHttp.WriteDetailAsync(ctx, 404, "Request not found").ConfigureAwait(false);
             return;
         }
 
@@ -331,14 +331,14 @@ internal sealed class ProxyHandler
         ctx.Response.Headers[FalHttp.RequestIdHeader] = id;
         if (!TryFindQueueJob(id, out var job))
         {
-            await FalHttp.WriteErrorAsync(ctx, 404, "Request not found", "not_found").ConfigureAwait(false);
+            await FalHttp.WriteDetailAsync(ctx, 404, "Request not found").ConfigureAwait(false);
             return;
         }
 
         var (_, state, _, _) = _queue.Snapshot(job, false);
         if (state != JobState.Completed || job.Outcome is not { } outcome)
         {
-            await FalHttp.WriteErrorAsync(ctx, 400, "Request is still in progress", "request_not_completed").ConfigureAwait(false);
+            await FalHttp.WriteErrorAsync(ctx, 400, "Request is still in progress", "bad_request").ConfigureAwait(false);
             return;
         }
 
@@ -443,7 +443,7 @@ internal sealed class ProxyHandler
                 return;
             default:
                 _stats.Route("proxy.not_found");
-                await FalHttp.WriteErrorAsync(ctx, 404, $"Path /{path} not found", "not_found").ConfigureAwait(false);
+                await FalHttp.WriteDetailAsync(ctx, 404, $"Path /{path} not found").ConfigureAwait(false);
                 return;
         }
     }

@@ -14,17 +14,12 @@ using SkiaSharp;
 namespace Seedream.Emulator;
 
 /// <summary>
-/// The emulated model behind the Seedream v5 lite edit endpoint: validates the input, fetches
-/// the input images, spends <c>--processing-ms</c>, and produces real PNGs.
+/// The emulated models behind every Seedream endpoint in <see cref="SeedreamEndpoints"/>:
+/// validates the input against the endpoint's profile, fetches the input images (edit),
+/// spends <c>--processing-ms</c>, and produces real PNGs (or JPEGs where <c>output_format</c> asks).
 /// </summary>
 internal sealed class SeedreamModel
 {
-    public static readonly string[] EndpointIds =
-    [
-        "fal-ai/bytedance/seedream/v5/lite/edit",
-        "bytedance/seedream/v5/lite/edit",
-    ];
-
     /// <summary>Same cap as fal's toolkit image download (MAX_IMAGE_DOWNLOAD_SIZE).</summary>
     private const long MaxDownloadBytes = 50L * 1024 * 1024;
 
@@ -39,21 +34,22 @@ internal sealed class SeedreamModel
         _processingMs = processingMs;
     }
 
-    public static bool Serves(EndpointId id) =>
-        Array.IndexOf(EndpointIds, id.FullId) >= 0;
+    public static bool Serves(EndpointId id) => SeedreamEndpoints.Find(id.FullId) is not null;
 
     public async Task<JobOutcome> ExecuteAsync(FalJob job, Action<string> log, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
+        var endpoint = SeedreamEndpoints.Find(job.Endpoint.FullId)
+            ?? throw new InvalidOperationException($"No model for '{job.Endpoint.FullId}'."); // submit refuses these
         SeedreamInput input;
         using (var doc = JsonDocument.Parse(job.ReadInput()))
         {
-            var issues = SeedreamInput.Validate(doc.RootElement, out input);
+            var issues = SeedreamInput.Validate(doc.RootElement, endpoint, out input);
             if (issues.Count > 0) return JobOutcome.Validation(issues);
         }
 
-        var used = input.UsedImages;
-        log($"Loading {used.Count} input image(s)");
+        var used = endpoint.Kind == ModelKind.Edit ? input.UsedImages : [];
+        if (endpoint.Kind == ModelKind.Edit) log($"Loading {used.Count} input image(s)");
         var images = new List<LoadedImage>();
         var created = new List<string>();
         try
@@ -69,9 +65,12 @@ internal sealed class SeedreamModel
 
             if (loadIssues.Count > 0) return JobOutcome.Validation(loadIssues);
 
-            var size = input.CustomSize is { } custom
-                ? ImageSizeRules.Resolve(custom.Width, custom.Height)
-                : ImageSizeRules.Resolve(input.SizePreset ?? ImageSizeRules.DefaultPreset, images.Count > 0 ? images[0].Original : null);
+            var rules = endpoint.Sizes;
+            var firstInput = images.Count > 0 ? images[0].Original : (ImageDimensions?)null;
+            var size = input.CustomSize is { } custom ? rules.Resolve(custom.Width, custom.Height)
+                : input.SizePreset is { } preset ? rules.Resolve(preset, firstInput)
+                : rules.ResolveDefault(firstInput);
+            var format = input.OutputFormat == "jpeg" ? OutputFormat.Jpeg : OutputFormat.Png;
             var seed = input.Seed ?? Random.Shared.NextInt64(0, long.MaxValue);
             var counts = new int[input.NumImages];
             var total = 0;
@@ -88,17 +87,19 @@ internal sealed class SeedreamModel
             {
                 ct.ThrowIfCancellationRequested();
                 var key = SplitMix64.Key(input.Prompt, seed, index);
-                var fileName = $"seedream-{prefix}-{index + 1}.png";
+                var fileName = $"seedream-{prefix}-{index + 1}.{format.Extension}";
                 results.Add(input.SyncMode
-                    ? RenderDataUri(images, size, key, fileName)
-                    : RenderToStore(images, size, key, fileName, job.ObjectLifecyclePreference, created));
+                    ? RenderDataUri(images, size, key, format, fileName)
+                    : RenderToStore(images, size, key, format, fileName, job.ObjectLifecyclePreference, created));
             }
 
             log("Saving results");
             await WaitUntilAsync(clock, _processingMs, ct).ConfigureAwait(false);
 
             created.Clear(); // delivered: keep them
-            return JobOutcome.Ok(new JsonObject { ["images"] = results, ["seed"] = seed });
+            var output = new JsonObject { ["images"] = results };
+            if (endpoint.ReturnsSeed) output["seed"] = seed;
+            return JobOutcome.Ok(output);
         }
         finally
         {
@@ -111,30 +112,30 @@ internal sealed class SeedreamModel
     internal static int ImagesInGeneration(long seed, int generation, int maxImages) =>
         1 + (int)(SplitMix64.Key("images-per-generation", seed, generation) % (ulong)maxImages);
 
-    private JsonObject RenderToStore(List<LoadedImage> images, ImageDimensions size, ulong key, string fileName, string? lifecycle, List<string> created)
+    private JsonObject RenderToStore(List<LoadedImage> images, ImageDimensions size, ulong key, OutputFormat format, string fileName, string? lifecycle, List<string> created)
     {
         var id = FileStore.NewId();
         var path = _store.PathFor(id);
         using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            ImageRenderer.RenderPngCached(file, images, size, key);
+            ImageRenderer.RenderCached(file, images, size, key, format);
         var length = new FileInfo(path).Length;
-        _store.Register(new StoredFile(id, fileName, "image/png", path, length, "output", DateTimeOffset.UtcNow, null, lifecycle));
+        _store.Register(new StoredFile(id, fileName, format.ContentType, path, length, "output", DateTimeOffset.UtcNow, null, lifecycle));
         created.Add(id);
-        return ImageJson(_store.UrlFor(id, fileName).AbsoluteUri, fileName, length, size);
+        return ImageJson(_store.UrlFor(id, fileName).AbsoluteUri, format, fileName, length, size);
     }
 
-    private static JsonObject RenderDataUri(List<LoadedImage> images, ImageDimensions size, ulong key, string fileName)
+    private static JsonObject RenderDataUri(List<LoadedImage> images, ImageDimensions size, ulong key, OutputFormat format, string fileName)
     {
         using var ms = new MemoryStream();
-        ImageRenderer.RenderPngCached(ms, images, size, key);
-        var url = "data:image/png;base64," + Convert.ToBase64String(ms.GetBuffer(), 0, (int)ms.Length);
-        return ImageJson(url, fileName, ms.Length, size);
+        ImageRenderer.RenderCached(ms, images, size, key, format);
+        var url = $"data:{format.ContentType};base64," + Convert.ToBase64String(ms.GetBuffer(), 0, (int)ms.Length);
+        return ImageJson(url, format, fileName, ms.Length, size);
     }
 
-    private static JsonObject ImageJson(string url, string fileName, long length, ImageDimensions size) => new()
+    private static JsonObject ImageJson(string url, OutputFormat format, string fileName, long length, ImageDimensions size) => new()
     {
         ["url"] = url,
-        ["content_type"] = "image/png",
+        ["content_type"] = format.ContentType,
         ["file_name"] = fileName,
         ["file_size"] = length,
         ["width"] = size.Width,

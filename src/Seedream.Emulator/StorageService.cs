@@ -214,13 +214,13 @@ internal sealed class StorageService
         var sig = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(uri.Query).TryGetValue("sig", out var s) ? s.ToString() : null;
         if (segments.Length != 2 || segments[0] != "uploads" || !_sessions.TryGetValue(segments[1], out var session))
         {
-            await FalHttp.WriteErrorAsync(ctx, 404, "Upload not found", "not_found").ConfigureAwait(false);
+            await FalHttp.WriteDetailAsync(ctx, 404, "Upload not found").ConfigureAwait(false);
             return;
         }
 
         if (!TokenMatches(session, sig))
         {
-            await FalHttp.WriteErrorAsync(ctx, 403, "Invalid upload signature", "forbidden").ConfigureAwait(false);
+            await FalHttp.WriteDetailAsync(ctx, 403, "Invalid upload signature").ConfigureAwait(false);
             return;
         }
 
@@ -318,7 +318,7 @@ internal sealed class StorageService
     {
         if (!_store.TryGet(id, out var file) || file.FileName != fileName || !File.Exists(file.Path))
         {
-            await FalHttp.WriteErrorAsync(ctx, 404, "File not found", "not_found").ConfigureAwait(false);
+            await FalHttp.WriteDetailAsync(ctx, 404, "File not found").ConfigureAwait(false);
             return;
         }
 
@@ -352,13 +352,13 @@ internal sealed class StorageService
     {
         if (!_sessions.TryGetValue(uploadId, out var session))
         {
-            await FalHttp.WriteErrorAsync(ctx, 404, "Upload not found (unknown or already completed)", "not_found").ConfigureAwait(false);
+            await FalHttp.WriteDetailAsync(ctx, 404, "Upload not found (unknown or already completed)").ConfigureAwait(false);
             return null;
         }
 
         if (!TokenMatches(session, ctx.Request.Query["sig"].ToString()))
         {
-            await FalHttp.WriteErrorAsync(ctx, 403, "Invalid upload signature (keep the query string of upload_url)", "forbidden").ConfigureAwait(false);
+            await FalHttp.WriteDetailAsync(ctx, 403, "Invalid upload signature (keep the query string of upload_url)").ConfigureAwait(false);
             return null;
         }
 

@@ -129,7 +129,12 @@ public class FaultInjectionTests
             var (response, body) = await SendAsync(h, Submit(h, "rejected " + i));
             Assert.Equal(code, (int)response.StatusCode);
             Assert.False(response.Headers.Contains("x-fal-request-id"));
-            Assert.Contains("emulated fault", JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString());
+            var json = JsonDocument.Parse(body).RootElement;
+            Assert.Contains("emulated fault", json.GetProperty("detail").GetString());
+            // Only types fal documents: internal_error, runner_scheduling_failure; none for 429.
+            var expectedType = kind switch { FaultKind.InternalError => "internal_error", FaultKind.Unavailable => "runner_scheduling_failure", _ => null };
+            Assert.Equal(expectedType, json.TryGetProperty("error_type", out var type) ? type.GetString() : null);
+            Assert.Equal(expectedType, response.Headers.TryGetValues("X-Fal-Error-Type", out var header) ? header.Single() : null);
             retryAfter.Add(response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString());
             response.Dispose();
         }
@@ -412,7 +417,7 @@ public class FaultInjectionTests
             using var response = await h.Http.SendAsync(put);
             codes.Add((int)response.StatusCode);
             if (response.StatusCode != HttpStatusCode.OK)
-                Assert.Equal("upload_failed", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error_type").GetString());
+                Assert.Equal("internal_error", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error_type").GetString());
             Assert.Equal(codes.Count(c => c == 200), h.Emulator.GetStats().Uploads);
         }
 

@@ -49,7 +49,7 @@ public class ModelTests
         Assert.Equal("missing", Detail(body, "image_urls").GetProperty("type").GetString());
         Assert.Equal("Field required", Detail(body, "image_urls").GetProperty("msg").GetString());
         var size = Detail(body, "image_size");
-        Assert.Equal("enum", size.GetProperty("type").GetString());
+        Assert.Equal("literal_error", size.GetProperty("type").GetString());
         Assert.Contains("'auto_3K'", size.GetProperty("ctx").GetProperty("expected").GetString());
         Assert.Equal("huge", size.GetProperty("input").GetString());
         var num = Detail(body, "num_images");
@@ -61,7 +61,7 @@ public class ModelTests
         Assert.Equal("greater_than_equal", Detail(body, "seed").GetProperty("type").GetString());
         Assert.Equal(0, Detail(body, "seed").GetProperty("ctx").GetProperty("ge").GetInt32());
         Assert.Equal("bool_type", Detail(body, "sync_mode").GetProperty("type").GetString());
-        Assert.Equal("enum", Detail(body, "enhance_prompt_mode").GetProperty("type").GetString());
+        Assert.Equal("literal_error", Detail(body, "enhance_prompt_mode").GetProperty("type").GetString());
 
         // The status carries the first problem.
         var first = body.GetProperty("detail")[0];

@@ -65,6 +65,9 @@ namespace Seedream.Module.Tests
             ["Get-SeedreamContext"] = "Get-SeedreamContext -Verbose -Debug -WarningAction Continue | ForEach-Object { $_.PSObject.Properties | ForEach-Object { '{0}={1}' -f $_.Name, $_.Value } }",
             ["Send-SeedreamFile"] = "$global:f = Send-SeedreamFile -LiteralPath $png -Verbose -Debug -WarningAction Continue; $f; $f.Url",
             ["Invoke-SeedreamEdit"] = "$global:r = Invoke-SeedreamEdit -Prompt 'every cmdlet' -Image $png, $f -OutFolder $out -Verbose -Debug -WarningAction Continue; $r; $r.Images; $r.RawJson",
+            // Text-to-image: the emulator serves it once it has the family models; before that the 404 path is checked.
+            ["New-SeedreamImage"] = "New-SeedreamImage -Prompt 'every cmdlet t2i' -NumImages 2 -OutFolder $out -Verbose -Debug -WarningAction Continue | ForEach-Object { $_; $_.RawJson }",
+            ["Get-SeedreamModel"] = "Get-SeedreamModel -Verbose -Debug -WarningAction Continue | Format-List | Out-String",
             ["Submit-SeedreamJob"] = "$global:j = Submit-SeedreamJob -Prompt 'every cmdlet 2' -Image $img -WebhookUrl 'https://hooks.example.com/seedream?token=t' -Verbose -Debug -WarningAction Continue; $j",
             // The journal file lands in $out, so the search of written files covers it too.
             ["Get-SeedreamJournal"] = "Submit-SeedreamJob -Prompt 'journaled' -Image $img -Journal (Join-Path $out 'j.jsonl') -Verbose -Debug -WarningAction Continue | Out-Null; $gj = Get-SeedreamJournal (Join-Path $out 'j.jsonl') -Verbose -Debug -WarningAction Continue; $gj; $gj.Entries",

@@ -68,7 +68,9 @@ test("a wrong key is an ApiError with status 401 on every host", async () => {
     assert.ok(err instanceof ApiError);
     assert.ok(!(err instanceof ValidationError));
     assert.equal(err.status, 401);
-    assert.equal(err.body.error_type, "unauthorized");
+    // fal documents no error_type for a 401: detail only.
+    assert.equal(typeof err.body.detail, "string");
+    assert.equal(err.body.error_type, undefined);
     return true;
   };
   await assert.rejects(wrong.run(ENDPOINT, { input: { prompt: "p", image_urls: [image] } }), isUnauthorized);

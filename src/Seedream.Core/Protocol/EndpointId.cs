@@ -13,15 +13,22 @@ namespace Seedream.Protocol
         /// <summary>The endpoint this module is built for.</summary>
         public const string SeedreamV5LiteEdit = "fal-ai/bytedance/seedream/v5/lite/edit";
 
+        /// <summary>The default endpoint of New-SeedreamImage.</summary>
+        public const string SeedreamV5LiteTextToImage = "fal-ai/bytedance/seedream/v5/lite/text-to-image";
+
         /// <summary>
         /// Its ids: fal's endpoint types (mid-2026) list it with and without the fal-ai/ prefix.
-        /// The module checks inputs against this model's schema only for these; any other endpoint
-        /// is sent as given, with the checks that hold for every fal endpoint.
         /// </summary>
         public static readonly string[] SeedreamV5LiteEditIds = { SeedreamV5LiteEdit, "bytedance/seedream/v5/lite/edit" };
 
-        /// <summary>True when the module knows this endpoint's schema (Seedream 5.0 Lite Edit).</summary>
-        public bool IsProfiled => Array.IndexOf(SeedreamV5LiteEditIds, Full) >= 0;
+        /// <summary>
+        /// The module's schema of this endpoint (<see cref="EndpointProfiles"/>); null for an endpoint
+        /// it has none for, which is sent as given, with the checks that hold for every fal endpoint.
+        /// </summary>
+        public EndpointProfile? Profile => EndpointProfiles.Find(Full);
+
+        /// <summary>True when the module knows this endpoint's schema.</summary>
+        public bool IsProfiled => Profile != null;
 
         private static readonly string[] Namespaces = { "workflows", "comfy" };
         private static readonly Regex LegacyNumericOwner = new Regex(@"^([0-9]+)-([a-zA-Z0-9_.-]+)$", RegexOptions.CultureInvariant);

@@ -12,23 +12,31 @@ using Seedream.Workflow;
 namespace Seedream.Commands
 {
     /// <summary>
-    /// The edit parameters shared by Invoke-SeedreamEdit and Submit-SeedreamJob. Every input binds
-    /// by property name too (with the API's snake_case names as aliases), so CSV rows and objects
-    /// pipe straight in.
+    /// The request parameters shared by Invoke-SeedreamEdit, Submit-SeedreamJob and
+    /// New-SeedreamImage (the commands with input images declare -Image themselves). Every input
+    /// binds by property name too (with the API's snake_case names as aliases), so CSV rows and
+    /// objects pipe straight in. What an endpoint accepts comes from its profile
+    /// (<see cref="EndpointProfiles"/>).
     /// </summary>
     public abstract class EditCmdletBase : ConcurrentCmdletBase
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [AllowEmptyString]
-        public string Prompt { get; set; } = string.Empty;
+        /// <summary>
+        /// The prompt. Each command declares it as a parameter (New-SeedreamImage also takes it from
+        /// plain piped text; the edit commands take piped objects as input images).
+        /// </summary>
+        public abstract string Prompt { get; set; }
 
-        /// <summary>Input images: URLs, data URIs, local paths, FileInfo, Seedream.Image or Seedream.File.</summary>
-        [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("image_urls", "Images", "ImageUrl", "ImageUrls")]
-        [AllowEmptyCollection]
-        [ImageInputTransformation]
-        [SupportsWildcards]
-        public ImageInput[] Image { get; set; } = Array.Empty<ImageInput>();
+        /// <summary>The input images given to this record (-Image); none for a command without -Image.</summary>
+        private protected virtual ImageInput[] GivenImages => Array.Empty<ImageInput>();
+
+        /// <summary>True when local files go inline as data URIs (-InlineImages) instead of being uploaded.</summary>
+        private protected virtual bool InlineImagesRequested => false;
+
+        /// <summary>What the command does: the kind assumed for an endpoint without a profile, and its default endpoint's.</summary>
+        private protected virtual EndpointKind CommandKind => EndpointKind.Edit;
+
+        /// <summary>The endpoint used when -Endpoint is not given.</summary>
+        private protected virtual string DefaultEndpoint => EndpointId.SeedreamV5LiteEdit;
 
         /// <summary>A preset (auto_2K, landscape_16_9, ...), WIDTHxHEIGHT, or @{ width = ...; height = ... }.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -70,19 +78,23 @@ namespace Seedream.Commands
         [EmptyIsNotGiven]
         public string? EnhancePromptMode { get; set; }
 
+        /// <summary>jpeg or png, where the endpoint has output_format (Seedream 5.0 Pro).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("output_format")]
+        [ArgumentCompleter(typeof(OutputFormatCompleter))]
+        [EmptyIsNotGiven]
+        public string? OutputFormat { get; set; }
+
+        /// <summary>The fal endpoint id; the command's default when not given.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(EndpointCompleter))]
         [EmptyIsNotGiven]
-        public string? Endpoint { get; set; } = EndpointId.SeedreamV5LiteEdit;
+        public string? Endpoint { get; set; }
 
         /// <summary>Extra input fields merged into the request body (for fields this version does not know).</summary>
         [Parameter]
         [Alias("AdditionalBody")]
         public Hashtable? AdditionalInput { get; set; }
-
-        /// <summary>Send local files inline as data URIs instead of uploading them to fal storage.</summary>
-        [Parameter]
-        public SwitchParameter InlineImages { get; set; }
 
         /// <summary>normal (default) or low: low-priority requests wait behind normal ones.</summary>
         [Parameter]
@@ -191,11 +203,11 @@ namespace Seedream.Commands
         protected PreparedEdit? Prepare()
         {
             var errors = new List<ErrorRecord>();
-            var images = (Image ?? Array.Empty<ImageInput>()).Where(i => i != null).ToList();
+            var images = (GivenImages ?? Array.Empty<ImageInput>()).Where(i => i != null).ToList();
 
             // Piping an earlier result (Seedream.Image / Seedream.EditResult, live or deserialized)
             // means "edit this image": its prompt, seed and endpoint are not carried over.
-            if (!_commandLine.Contains(nameof(Image)) && images.Count > 0 && images.All(i => i.IsEarlierOutput))
+            if (!_commandLine.Contains("Image") && images.Count > 0 && images.All(i => i.IsEarlierOutput))
             {
                 if (!_commandLine.Contains(nameof(Seed))) Seed = null;
                 if (!_commandLine.Contains(nameof(Endpoint))) Endpoint = null;
@@ -207,10 +219,15 @@ namespace Seedream.Commands
                 }
             }
 
-            var endpointText = string.IsNullOrWhiteSpace(Endpoint) ? EndpointId.SeedreamV5LiteEdit : Endpoint!.Trim();
+            var endpointText = string.IsNullOrWhiteSpace(Endpoint) ? DefaultEndpoint : Endpoint!.Trim();
             var target = (object)Prompt;
             if (!EndpointId.TryParse(endpointText, out var endpoint, out var endpointError))
                 errors.Add(ErrorFactory.Create("SeedreamInvalidEndpoint", ErrorCategory.InvalidArgument, endpointError!, endpointText));
+            var profile = endpoint?.Profile;
+            var kindMismatch = profile != null && profile.Kind == EndpointKind.Edit && CommandKind == EndpointKind.TextToImage;
+            if (kindMismatch)
+                errors.Add(ErrorFactory.Create("SeedreamEndpointKindMismatch", ErrorCategory.InvalidArgument,
+                    $"{profile.Name} ({profile.Id}) edits input images; {MyInvocation.MyCommand.Name} makes images from a prompt alone. Use Invoke-SeedreamEdit or Submit-SeedreamJob with -Image for it.", endpointText));
             var request = new EditRequest
             {
                 Prompt = Prompt,
@@ -220,10 +237,12 @@ namespace Seedream.Commands
                 SyncMode = MyInvocation.BoundParameters.ContainsKey(nameof(SyncMode)) ? SyncMode.IsPresent : (bool?)null,
                 EnableSafetyChecker = EnableSafetyChecker,
                 EnhancePromptMode = EnhancePromptMode,
+                OutputFormat = OutputFormat,
             };
             if (ImageSize != null)
             {
-                try { request.ImageSize = ImageSizeReader.Read(ImageSize, knownPresetsOnly: endpoint?.IsProfiled ?? true); }
+                // An endpoint id that does not parse is already an error; its size is read as 5.0 Lite Edit's.
+                try { request.ImageSize = ImageSizeReader.Read(ImageSize, endpoint == null ? EndpointProfiles.V5LiteEdit : profile); }
                 catch (FormatException ex)
                 {
                     errors.Add(ErrorFactory.Create("SeedreamImageSizeInvalid", ErrorCategory.InvalidArgument, ex.Message, ImageSize));
@@ -257,21 +276,22 @@ namespace Seedream.Commands
             // than 10 images keeps the last 10 (the API's own rule), before anything is uploaded.
             var imageErrors = new List<ErrorRecord>();
             images = ImageResolver.ExpandWildcards(this, images, imageErrors);
-            if (images.Count > EditRequest.MaxInputImages)
+            var maxInputs = profile == null ? EditRequest.MaxInputImages : profile.MaxInputImages;
+            if (maxInputs > 0 && images.Count > maxInputs)
             {
-                var dropped = images.Count - EditRequest.MaxInputImages;
-                WriteWarning($"{images.Count} images were given; the model uses at most {EditRequest.MaxInputImages}, so only the last {EditRequest.MaxInputImages} are sent ({(dropped == 1 ? "the first one is" : $"the first {dropped} are")} ignored, and not uploaded).");
+                var dropped = images.Count - maxInputs;
+                WriteWarning($"{images.Count} images were given; the model uses at most {maxInputs}, so only the last {maxInputs} are sent ({(dropped == 1 ? "the first one is" : $"the first {dropped} are")} ignored, and not uploaded).");
                 images = images.Skip(dropped).ToList();
             }
-            var resolved = ImageResolver.Check(this, images, InlineImages.IsPresent, out var checkErrors);
+            var resolved = ImageResolver.Check(this, images, InlineImagesRequested, out var checkErrors);
             imageErrors.AddRange(checkErrors);
             errors.AddRange(imageErrors);
             request.ImageUrls = resolved.Select(r => r.Url ?? r.Path!).ToList();
             // Image references were checked one by one above (local files included); a record whose
             // images were all refused already has its specific error, not also "no image".
-            var profiled = endpoint?.IsProfiled ?? true;
-            foreach (var p in request.Validate(checkImageUrls: false, modelChecks: profiled))
-                if (!(p.Code == "ImageRequired" && imageErrors.Count > 0)) errors.Add(ErrorFactory.FromProblem(p, target));
+            var profiled = endpoint == null || profile != null;
+            foreach (var p in request.Validate(endpoint == null ? EndpointProfiles.V5LiteEdit : profile, CommandKind, checkImageUrls: false))
+                if (!(p.Code == "ImageRequired" && (imageErrors.Count > 0 || kindMismatch))) errors.Add(ErrorFactory.FromProblem(p, target));
             if (errors.Count > 0)
             {
                 WriteError(OneError(errors));
@@ -279,13 +299,12 @@ namespace Seedream.Commands
             }
 
             var overrides = request.AdditionalKnownFields();
-            if (profiled && request.ImageSize?.ScaledToModelBounds() is (int w, int h) scaled && (scaled.Width != request.ImageSize.Width || scaled.Height != request.ImageSize.Height)
-                && !overrides.Any(o => o.Field == "image_size"))
+            if (profile != null && request.ImageSize?.ScaledFor(profile) is (int w, int h) && !overrides.Any(o => o.Field == "image_size"))
             {
                 var requested = request.ImageSize.Width!.Value * (long)request.ImageSize.Height!.Value;
-                WriteWarning(requested < Seedream.ImageSize.MinPixels
-                    ? $"The custom size {request.ImageSize} has {requested:N0} pixels, fewer than the model's minimum of {Seedream.ImageSize.MinPixels:N0} (2560x1440): it will be scaled up, keeping the aspect ratio, to about {w}x{h}."
-                    : $"The custom size {request.ImageSize} has {requested:N0} pixels, more than the model's maximum of {Seedream.ImageSize.MaxPixels:N0} (4096x4096): it will be scaled down, keeping the aspect ratio, to about {w}x{h}.");
+                WriteWarning(requested < profile.MinPixels
+                    ? $"The custom size {request.ImageSize} has {requested:N0} pixels, fewer than the model's minimum of {profile.MinPixels:N0} ({EndpointProfile.Square(profile.MinPixels!.Value)}): it will be scaled up, keeping the aspect ratio, to about {w}x{h}."
+                    : $"The custom size {request.ImageSize} has {requested:N0} pixels, more than the model's maximum of {profile.MaxPixels:N0} ({EndpointProfile.Square(profile.MaxPixels!.Value)}): it will be scaled down, keeping the aspect ratio, to about {w}x{h}.");
             }
             foreach (var (field, overridesParameter) in overrides)
                 WriteWarning(overridesParameter
@@ -305,7 +324,7 @@ namespace Seedream.Commands
         private static string ParameterFor(string field) => field switch
         {
             "prompt" => nameof(Prompt),
-            "image_urls" => nameof(Image),
+            "image_urls" => "Image",
             "image_size" => nameof(ImageSize),
             "num_images" => nameof(NumImages),
             "max_images" => nameof(MaxImages),
@@ -313,6 +332,7 @@ namespace Seedream.Commands
             "sync_mode" => nameof(SyncMode),
             "enable_safety_checker" => nameof(EnableSafetyChecker),
             "enhance_prompt_mode" => nameof(EnhancePromptMode),
+            "output_format" => nameof(OutputFormat),
             _ => field,
         };
 
@@ -334,8 +354,10 @@ namespace Seedream.Commands
             if (prompt.Length > 60) prompt = prompt.Substring(0, 57) + "...";
             var names = edit.Images.Take(3).Select(i => ShortName(i.Label)).ToList();
             if (edit.Images.Count > 3) names.Add($"{edit.Images.Count - 3} more");
-            var target = $"{edit.Endpoint.Full}: '{prompt}' on {(names.Count == 0 ? "no image" : string.Join(", ", names))}";
-            var action = $"{verb} ({Pricing.Describe(edit.Endpoint.Full, edit.Request.MaxImageCount)})";
+            var target = names.Count == 0 && (edit.Endpoint.Profile?.Kind ?? CommandKind) == EndpointKind.TextToImage
+                ? $"{edit.Endpoint.Full}: '{prompt}'"
+                : $"{edit.Endpoint.Full}: '{prompt}' on {(names.Count == 0 ? "no image" : string.Join(", ", names))}";
+            var action = $"{verb} ({Pricing.Describe(edit.Endpoint.Full, edit.Request)})";
             return (target, action);
         }
 
@@ -387,7 +409,7 @@ namespace Seedream.Commands
             if (IsWhatIf)
             {
                 _whatIfCount++;
-                var per = Pricing.PerImage(edit.Endpoint.Full);
+                var per = Pricing.PerImage(edit.Endpoint.Full, edit.Request);
                 if (per == null) _whatIfCostUnknown = true;
                 else _whatIfCost += per.Value * edit.Request.MaxImageCount;
             }
@@ -403,7 +425,8 @@ namespace Seedream.Commands
         {
             if (_whatIfCount + _whatIfHeld < 2) return;
             var total = string.Format(System.Globalization.CultureInfo.InvariantCulture, "${0:0.000}", _whatIfCost);
-            var count = _whatIfCount == 1 ? "1 edit" : $"{_whatIfCount} edits";
+            var noun = CommandKind == EndpointKind.Edit ? "edit" : "image request";
+            var count = _whatIfCount == 1 ? $"1 {noun}" : $"{_whatIfCount} {noun}s";
             var edits = _whatIfHeld == 0 ? count : $"{count} to submit ({_whatIfHeld} more already in the journal)";
             ShouldProcess(edits, _whatIfCostUnknown
                 ? $"Total: estimated cost at least {total} (some endpoints have no known price)"

@@ -11,11 +11,38 @@ namespace Seedream.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "SeedreamEdit", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(EditResult))]
-    public sealed class InvokeSeedreamEditCommand : EditCmdletBase
+    public sealed class InvokeSeedreamEditCommand : InvokeCmdletBase
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [AllowEmptyString]
+        public override string Prompt { get; set; } = string.Empty;
+
+        /// <summary>Input images: URLs, data URIs, local paths, FileInfo, Seedream.Image or Seedream.File.</summary>
+        [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("image_urls", "Images", "ImageUrl", "ImageUrls")]
+        [AllowEmptyCollection]
+        [ImageInputTransformation]
+        [SupportsWildcards]
+        public ImageInput[] Image { get; set; } = Array.Empty<ImageInput>();
+
+        /// <summary>Send local files inline as data URIs instead of uploading them to fal storage.</summary>
+        [Parameter]
+        public SwitchParameter InlineImages { get; set; }
+
+        private protected override ImageInput[] GivenImages => Image;
+        private protected override bool InlineImagesRequested => InlineImages.IsPresent;
+    }
+
+    /// <summary>
+    /// Submit + wait + result in one call, for every record of the pipeline: shared by
+    /// Invoke-SeedreamEdit and New-SeedreamImage (which differ only in their images and default endpoint).
+    /// </summary>
+    public abstract class InvokeCmdletBase : EditCmdletBase
     {
         private const int BatchActivityId = 0x5EEC;
         private const int JobActivityBase = 0x5EED;
-        private readonly BatchProgress _batch = new BatchProgress(BatchActivityId, "Seedream edits");
+        private BatchProgress? _batchProgress;
+        private BatchProgress _batch => _batchProgress ??= new BatchProgress(BatchActivityId, CommandKind == EndpointKind.Edit ? "Seedream edits" : "Seedream images");
 
         /// <summary>Give up on each edit (and cancel its remote request) after this many seconds.</summary>
         [Parameter]
@@ -45,7 +72,7 @@ namespace Seedream.Commands
 
         private EditWorkflow Workflow => _workflow ??= new EditWorkflow(Session.Client, new EditWorkflowOptions
         {
-            InlineImages = InlineImages.IsPresent,
+            InlineImages = InlineImagesRequested,
             Sync = Sync.IsPresent,
             UseStream = !NoStream.IsPresent,
             Timeout = TimeoutSec.HasValue ? TimeSpan.FromSeconds(TimeoutSec.Value) : (TimeSpan?)null,
@@ -79,11 +106,12 @@ namespace Seedream.Commands
                 }
             }
             var target = Describe(edit, string.Empty).Target;
-            if (!ShouldProcessEdit(edit, Sync ? "Run edit synchronously" : "Submit edit and wait for it")) return;
+            var what = CommandKind == EndpointKind.Edit ? "edit" : "image request";
+            if (!ShouldProcessEdit(edit, Sync ? $"Run {what} synchronously" : $"Submit {what} and wait for it")) return;
             var workflow = Workflow;
             var sequence = _batch.Add();
             var pump = Pump;
-            var reporter = new WaitReporter(pump.Post, r => () => WriteProgress(_batch.Parent(r)), m => () => WriteVerbose(m), JobActivityBase + 1 + sequence % 100000, "Seedream edit");
+            var reporter = new WaitReporter(pump.Post, r => () => WriteProgress(_batch.Parent(r)), m => () => WriteVerbose(m), JobActivityBase + 1 + sequence % 100000, CommandKind == EndpointKind.Edit ? "Seedream edit" : "Seedream image");
             var events = new EditEvents
             {
                 StatusUpdate = status =>
@@ -135,6 +163,25 @@ namespace Seedream.Commands
         // One per command: a file used by many records is uploaded once.
         private EditWorkflow? _workflow;
 
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [AllowEmptyString]
+        public override string Prompt { get; set; } = string.Empty;
+
+        /// <summary>Input images: URLs, data URIs, local paths, FileInfo, Seedream.Image or Seedream.File (none for a text-to-image endpoint).</summary>
+        [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("image_urls", "Images", "ImageUrl", "ImageUrls")]
+        [AllowEmptyCollection]
+        [ImageInputTransformation]
+        [SupportsWildcards]
+        public ImageInput[] Image { get; set; } = Array.Empty<ImageInput>();
+
+        /// <summary>Send local files inline as data URIs instead of uploading them to fal storage.</summary>
+        [Parameter]
+        public SwitchParameter InlineImages { get; set; }
+
+        private protected override ImageInput[] GivenImages => Image;
+        private protected override bool InlineImagesRequested => InlineImages.IsPresent;
+
         /// <summary>fal POSTs the result to this URL when the request completes (fal_webhook).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("fal_webhook")]
@@ -157,7 +204,7 @@ namespace Seedream.Commands
                 edit.SubmitOptions.WebhookUrl = WebhookUrl;
             }
             var target = Describe(edit, string.Empty).Target;
-            if (!ShouldProcessEdit(edit, "Submit edit")) return;
+            if (!ShouldProcessEdit(edit, (edit.Endpoint.Profile?.Kind ?? EndpointKind.Edit) == EndpointKind.Edit ? "Submit edit" : "Submit image request")) return;
             var workflow = _workflow ??= new EditWorkflow(Session.Client, new EditWorkflowOptions { InlineImages = InlineImages.IsPresent });
             var claim = JournalUse?.Claim(edit);
             var pump = Pump;

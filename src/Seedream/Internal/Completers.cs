@@ -25,13 +25,48 @@ namespace Seedream.Commands
         }
     }
 
-    /// <summary>-ImageSize: presets and common custom sizes.</summary>
+    /// <summary>The profile an argument completer works for: the typed -Endpoint's, else the command's default endpoint's.</summary>
+    internal static class CompletionProfile
+    {
+        public static EndpointProfile? For(string commandName, IDictionary fakeBoundParameters)
+        {
+            var bound = fakeBoundParameters?["Endpoint"] is object e ? Convert.ToString(e is PSObject p ? p.BaseObject : e, System.Globalization.CultureInfo.InvariantCulture) : null;
+            if (!string.IsNullOrWhiteSpace(bound)) return EndpointProfiles.Find(bound!.Trim('\'', '"'));
+            return IsTextToImage(commandName) ? EndpointProfiles.V5LiteTextToImage : EndpointProfiles.V5LiteEdit;
+        }
+
+        public static bool IsTextToImage(string commandName) => string.Equals(commandName, "New-SeedreamImage", StringComparison.OrdinalIgnoreCase);
+        public static bool IsEditOnly(string commandName) => string.Equals(commandName, "Invoke-SeedreamEdit", StringComparison.OrdinalIgnoreCase);
+
+        public static string Price(EndpointProfile p) =>
+            p.PricePerImage is decimal d
+                ? string.Format(System.Globalization.CultureInfo.InvariantCulture, "${0:0.0###} per image", d) + (p.PriceIsThirdParty ? ", third-party listing" : "")
+                : "cost unknown";
+    }
+
+    /// <summary>-ImageSize: the presets of the endpoint given with -Endpoint (else the command's default), and custom sizes it can make.</summary>
     public sealed class ImageSizeCompleter : IArgumentCompleter
     {
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-            CompletionHelper.Match(wordToComplete,
-                ImageSize.Presets.Select(p => (p, p.StartsWith("auto", StringComparison.Ordinal) ? $"{p}: aspect ratio of the first input image" : $"preset {p}, scaled into the model's pixel bounds"))
-                .Concat(ImageSize.CommonSizes.Select(s => (s, $"custom size {s}"))));
+        /// <summary>Custom sizes offered where the endpoint makes them as given (not scaled, not refused).</summary>
+        private static readonly string[] CandidateSizes =
+        {
+            "1024x1024", "1536x1536", "2048x2048", "1920x1080", "1080x1920", "2560x1440", "1440x2560", "2304x1728", "1728x2304", "2880x1620", "3072x3072", "4096x4096", "512x512",
+        };
+
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var profile = CompletionProfile.For(commandName, fakeBoundParameters);
+            // An endpoint without a profile: every preset any Seedream endpoint knows (they are sent as given).
+            var presets = profile?.SizePresets ?? EndpointProfiles.All.SelectMany(p => p.SizePresets).Distinct().ToArray();
+            var sizes = profile == null ? ImageSize.CommonSizes : CandidateSizes.Where(t =>
+            {
+                var size = ImageSize.Parse(t, profile);
+                return size.BoundsProblem(profile) == null && size.ScaledFor(profile) == null;
+            });
+            return CompletionHelper.Match(wordToComplete,
+                presets.Select(p => (p, p.StartsWith("auto", StringComparison.Ordinal) ? $"{p}: the model picks the aspect ratio (of the first input image, when editing)" : $"preset {p}"))
+                .Concat(sizes.Select(s => (s, $"custom size {s}"))));
+        }
     }
 
     /// <summary>-EnhancePromptMode: standard or fast.</summary>
@@ -41,19 +76,28 @@ namespace Seedream.Commands
             CompletionHelper.Match(wordToComplete, new[] { ("standard", "higher quality, slower"), ("fast", "average quality, faster") });
     }
 
-    /// <summary>-Endpoint: the known Seedream edit endpoints.</summary>
+    /// <summary>-OutputFormat: the formats of the endpoint given with -Endpoint (jpeg and png for 5.0 Pro).</summary>
+    public sealed class OutputFormatCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var profile = CompletionProfile.For(commandName, fakeBoundParameters);
+            var formats = profile != null && profile.OutputFormats.Length > 0 ? profile.OutputFormats : EndpointProfiles.All.SelectMany(p => p.OutputFormats).Distinct().ToArray();
+            return CompletionHelper.Match(wordToComplete, formats.Select(f => (f, $"{f} output")));
+        }
+    }
+
+    /// <summary>-Endpoint: the profiled Seedream endpoints of the command's kind, with name and price.</summary>
     public sealed class EndpointCompleter : IArgumentCompleter
     {
-        public static readonly (string Value, string Tooltip)[] Known =
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            (EndpointId.SeedreamV5LiteEdit, "Seedream 5.0 Lite Edit ($0.035 per image)"),
-            ("bytedance/seedream/v5/lite/edit", "Seedream 5.0 Lite Edit (newer id)"),
-            ("fal-ai/bytedance/seedream/v4.5/edit", "Seedream 4.5 Edit"),
-            ("fal-ai/bytedance/seedream/v4/edit", "Seedream 4.0 Edit"),
-        };
-
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-            CompletionHelper.Match(wordToComplete, Known);
+            IEnumerable<EndpointProfile> profiles = EndpointProfiles.All;
+            if (CompletionProfile.IsTextToImage(commandName)) profiles = profiles.Where(p => p.Kind == EndpointKind.TextToImage);
+            else if (CompletionProfile.IsEditOnly(commandName)) profiles = profiles.Where(p => p.Kind == EndpointKind.Edit);
+            return CompletionHelper.Match(wordToComplete, profiles.SelectMany(p => p.Ids.Select((id, i) =>
+                (id, $"{p.Name} ({CompletionProfile.Price(p)}){(i == 0 ? "" : ", same model")}"))));
+        }
     }
 
     /// <summary>-RequestId: requests submitted in this process, newest first (only the -Endpoint's, when one is typed).</summary>

@@ -180,6 +180,24 @@ namespace Seedream.Commands.Internal
     }
 
     /// <summary>
+    /// For a prompt that also binds from the pipeline: only text is a prompt. Any other object is
+    /// refused as an invalid cast, so the binder tries its properties instead (a CSV row's Prompt
+    /// column), and an object without one is a binding error, never its ToString() sent as a prompt.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    internal sealed class PromptTextTransformationAttribute : ArgumentTransformationAttribute
+    {
+        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+        {
+            var value = inputData is PSObject p ? p.BaseObject : inputData;
+            if (value == null || value is string) return value;
+            throw new ArgumentTransformationMetadataException(
+                $"A {value.GetType().FullName} is not a prompt. Pass text, or objects with a Prompt property (such as Import-Csv rows).",
+                new PSInvalidCastException("Not a prompt: " + value.GetType().FullName));
+        }
+    }
+
+    /// <summary>
     /// Lets -RequestId take a job object itself (Seedream.Job, Seedream.JobStatus, an EditResult or
     /// any object with a RequestId / request_id property): its id is used, not its ToString().
     /// </summary>
@@ -223,8 +241,8 @@ namespace Seedream.Commands.Internal
     internal static class ImageSizeReader
     {
         /// <param name="value">What was given.</param>
-        /// <param name="knownPresetsOnly">False for an endpoint without a profile: any preset name is sent as given.</param>
-        public static ImageSize Read(object? value, bool knownPresetsOnly = true)
+        /// <param name="profile">The endpoint's profile (its presets are the valid names); null for an endpoint without one: any preset name is sent as given.</param>
+        public static ImageSize Read(object? value, EndpointProfile? profile)
         {
             value = value is PSObject p ? p.BaseObject : value;
             switch (value)
@@ -234,7 +252,7 @@ namespace Seedream.Commands.Internal
                 case ImageSize size:
                     return size;
                 case string s:
-                    return ImageSize.Parse(s, knownPresetsOnly);
+                    return ImageSize.Parse(s, profile);
                 case IDictionary dict:
                     return FromPair(Find(dict, "width"), Find(dict, "height"));
                 case PSCustomObject _:
