@@ -9,13 +9,9 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Seedream.Emulator;
+using Seedream.TestSupport;
 using Xunit;
 
 namespace Seedream.Module.Tests
@@ -101,7 +97,7 @@ namespace Seedream.Module.Tests
     /// </summary>
     public sealed class HostileServer : IAsyncLifetime
     {
-        private WebApplication? _app;
+        private LoopbackHost? _host;
         private System.Net.Sockets.TcpListener? _raw;
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         public Uri BaseUrl { get; private set; } = null!;
@@ -119,11 +115,18 @@ namespace Seedream.Module.Tests
 
         public async Task InitializeAsync()
         {
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = Array.Empty<string>(), ContentRootPath = AppContext.BaseDirectory });
-            builder.Logging.ClearProviders();
-            builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
-            var app = builder.Build();
             var png = Png.Bytes;
+            _host = await LoopbackHost.StartAsync(app => Routes(app, png));
+            BaseUrl = _host.BaseUrl;
+
+            _raw = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            _raw.Start();
+            TruncatingUrl = new Uri($"http://127.0.0.1:{((System.Net.IPEndPoint)_raw.LocalEndpoint).Port}/cut.png");
+            _ = Task.Run(() => ServeTruncatedAsync(_raw, png, _stop.Token));
+        }
+
+        private void Routes(WebApplication app, byte[] png)
+        {
             app.Use(async (ctx, next) =>
             {
                 Interlocked.Increment(ref Requests);
@@ -188,15 +191,6 @@ namespace Seedream.Module.Tests
                 ctx.Response.Headers.Location = "/plain.png";
                 return Task.CompletedTask;
             });
-            await app.StartAsync();
-            _app = app;
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            BaseUrl = new Uri(address.TrimEnd('/') + "/");
-
-            _raw = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            _raw.Start();
-            TruncatingUrl = new Uri($"http://127.0.0.1:{((System.Net.IPEndPoint)_raw.LocalEndpoint).Port}/cut.png");
-            _ = Task.Run(() => ServeTruncatedAsync(_raw, png, _stop.Token));
         }
 
         private async Task ServeTruncatedAsync(System.Net.Sockets.TcpListener listener, byte[] png, CancellationToken ct)
@@ -233,11 +227,7 @@ namespace Seedream.Module.Tests
         {
             _stop.Cancel();
             _raw?.Stop();
-            if (_app != null)
-            {
-                await _app.StopAsync();
-                await _app.DisposeAsync();
-            }
+            if (_host != null) await _host.DisposeAsync();
         }
     }
 }

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
+using Seedream.TestSupport;
 using Xunit;
 
 namespace Seedream.Module.Tests
@@ -19,7 +20,7 @@ namespace Seedream.Module.Tests
     {
         private const string Connect = "Connect-Seedream -ApiKey $key -ProxyUrl $proxy -TimeoutSec 10 -MaxRetryCount 1 -RetryDelayMilliseconds 10\n";
 
-        private static Dictionary<string, object?> Vars(FakeFal fal, params (string, object?)[] more)
+        private static Dictionary<string, object?> Vars(ScriptedFal fal, params (string, object?)[] more)
         {
             var vars = new Dictionary<string, object?> { ["key"] = EmulatorFixture.Key, ["proxy"] = fal.ProxyUrl.AbsoluteUri, ["img"] = TestImages.DataUri };
             foreach (var (k, v) in more) vars[k] = v;
@@ -27,11 +28,11 @@ namespace Seedream.Module.Tests
         }
 
         /// <summary>The other origin: accepts uploads, serves a PNG (also behind a redirect), records everything.</summary>
-        private static Task<FakeFal> ForeignAsync() => FakeFal.StartAsync(async (ctx, route, n) =>
+        private static Task<ScriptedFal> ForeignAsync() => ScriptedFal.StartAsync(async (ctx, route, n) =>
         {
             if (HttpMethods.IsPut(ctx.Request.Method))
             {
-                await FakeFal.Drain(ctx);
+                await ScriptedFal.Drain(ctx);
                 ctx.Response.StatusCode = 200;
                 return;
             }
@@ -51,18 +52,18 @@ namespace Seedream.Module.Tests
         public async Task The_key_goes_to_the_proxy_only_never_to_the_origin_it_names()
         {
             await using var foreign = await ForeignAsync();
-            var elsewhere = foreign.Url("fal-ai/bytedance/requests/" + FakeFal.RequestId);
+            var elsewhere = foreign.Url("fal-ai/bytedance/requests/" + ScriptedFal.RequestId);
             var hook = foreign.Url("hook?token=abc");
-            await using var fal = await FakeFal.StartAsync((ctx, route, n) => route switch
+            await using var fal = await ScriptedFal.StartAsync((ctx, route, n) => route switch
             {
                 // Every URL the fake fal names is on the other origin.
-                "submit" => FakeFal.SubmitOk(ctx, $"\"status_url\":\"{elsewhere}/status\",\"response_url\":\"{elsewhere}\",\"cancel_url\":\"{elsewhere}/cancel\""),
-                "storage" => FakeFal.Json(ctx, 200, $"{{\"upload_url\":\"{foreign.Url("upload/1?sig=s")}\",\"file_url\":\"{foreign.Url("file.png")}\"}}"),
+                "submit" => ScriptedFal.SubmitOk(ctx, $"\"status_url\":\"{elsewhere}/status\",\"response_url\":\"{elsewhere}\",\"cancel_url\":\"{elsewhere}/cancel\""),
+                "storage" => ScriptedFal.Json(ctx, 200, $"{{\"upload_url\":\"{foreign.Url("upload/1?sig=s")}\",\"file_url\":\"{foreign.Url("file.png")}\"}}"),
                 "stream" => Redirect(ctx, foreign.Url("stream")),
-                "status" => FakeFal.Status(ctx, "COMPLETED", $"\"response_url\":\"{elsewhere}\",\"status_url\":\"{elsewhere}/status\""),
-                "result" => FakeFal.Json(ctx, 200, $"{{\"images\":[{{\"url\":\"{foreign.Url("moved")}\",\"content_type\":\"image/png\",\"width\":2,\"height\":2}}],\"seed\":1}}"),
-                "cancel" => FakeFal.Json(ctx, 202, "{\"status\":\"CANCELLATION_REQUESTED\"}"),
-                _ => FakeFal.Json(ctx, 404, "{\"detail\":\"no\"}"),
+                "status" => ScriptedFal.Status(ctx, "COMPLETED", $"\"response_url\":\"{elsewhere}\",\"status_url\":\"{elsewhere}/status\""),
+                "result" => ScriptedFal.Json(ctx, 200, $"{{\"images\":[{{\"url\":\"{foreign.Url("moved")}\",\"content_type\":\"image/png\",\"width\":2,\"height\":2}}],\"seed\":1}}"),
+                "cancel" => ScriptedFal.Json(ctx, 202, "{\"status\":\"CANCELLATION_REQUESTED\"}"),
+                _ => ScriptedFal.Json(ctx, 404, "{\"detail\":\"no\"}"),
             });
             using var dir = new TempDir();
             var png = TestImages.WritePng(dir.Path, "in.png");
@@ -109,17 +110,17 @@ namespace Seedream.Module.Tests
         public async Task A_redirect_to_another_origin_is_never_followed_with_the_key()
         {
             await using var foreign = await ForeignAsync();
-            await using var fal = await FakeFal.StartAsync((ctx, route, n) => route switch
+            await using var fal = await ScriptedFal.StartAsync((ctx, route, n) => route switch
             {
-                "submit" => FakeFal.SubmitOk(ctx),
-                "stream" or "status" => FakeFal.Status(ctx, "COMPLETED"),
-                "cancel" => FakeFal.Json(ctx, 202, "{}"),
-                _ => Redirect(ctx, foreign.Url("fal-ai/bytedance/requests/" + FakeFal.RequestId)),
+                "submit" => ScriptedFal.SubmitOk(ctx),
+                "stream" or "status" => ScriptedFal.Status(ctx, "COMPLETED"),
+                "cancel" => ScriptedFal.Json(ctx, 202, "{}"),
+                _ => Redirect(ctx, foreign.Url("fal-ai/bytedance/requests/" + ScriptedFal.RequestId)),
             });
             using var ps = new PsHost(null, connect: false);
             var r = ps.Run(Connect + "Invoke-SeedreamEdit -Prompt 'p' -Image $img -NoStream", Vars(fal));
             Assert.Equal("SeedreamProtocolError", Assert.Single(r.ErrorIds));
-            Assert.Equal(FakeFal.RequestId, r.Errors[0].TargetObject);
+            Assert.Equal(ScriptedFal.RequestId, r.Errors[0].TargetObject);
             Assert.Contains("redirect", r.Errors[0].Exception.Message, StringComparison.OrdinalIgnoreCase);
             Assert.Empty(foreign.Seen);
         }
@@ -127,7 +128,7 @@ namespace Seedream.Module.Tests
         private static async Task StreamCompleted(HttpContext ctx)
         {
             ctx.Response.ContentType = "text/event-stream";
-            await FakeFal.Write(ctx, "data: " + FakeFal.StatusJson("COMPLETED") + "\n\n");
+            await ScriptedFal.Write(ctx, "data: " + ScriptedFal.StatusJson("COMPLETED") + "\n\n");
         }
 
         public static IEnumerable<object[]> HostileAnswers() => new[]
@@ -148,7 +149,7 @@ namespace Seedream.Module.Tests
                 ctx.Response.StatusCode = 200;
                 ctx.Response.ContentType = "application/json";
                 ctx.Response.ContentLength = 1L << 40;
-                await FakeFal.Write(ctx, "{\"images\":[");
+                await ScriptedFal.Write(ctx, "{\"images\":[");
                 await Task.Delay(TimeSpan.FromSeconds(10), ctx.RequestAborted);
             },
             // No length: 80 MB of JSON-looking text, more than the client's 64 MB bound.
@@ -156,11 +157,11 @@ namespace Seedream.Module.Tests
             {
                 ctx.Response.StatusCode = 200;
                 ctx.Response.ContentType = "application/json";
-                await FakeFal.Write(ctx, "{\"images\":[],\"pad\":\"");
+                await ScriptedFal.Write(ctx, "{\"images\":[],\"pad\":\"");
                 var chunk = new byte[1 << 20];
                 Array.Fill(chunk, (byte)'x');
                 for (var i = 0; i < 80; i++) await ctx.Response.Body.WriteAsync(chunk, ctx.RequestAborted);
-                await FakeFal.Write(ctx, "\"}");
+                await ScriptedFal.Write(ctx, "\"}");
             },
             // Ten thousand levels: the client allows 64.
             _ => async ctx =>
@@ -168,10 +169,10 @@ namespace Seedream.Module.Tests
                 if (ctx.Request.Headers.Accept.ToString().Contains("text/event-stream"))
                 {
                     ctx.Response.ContentType = "text/event-stream";
-                    await FakeFal.Write(ctx, "data: " + FakeFal.Deep(10_000) + "\n\n");
+                    await ScriptedFal.Write(ctx, "data: " + ScriptedFal.Deep(10_000) + "\n\n");
                     return;
                 }
-                await FakeFal.Json(ctx, 200, FakeFal.Deep(10_000));
+                await ScriptedFal.Json(ctx, 200, ScriptedFal.Deep(10_000));
             },
         };
 
@@ -180,15 +181,15 @@ namespace Seedream.Module.Tests
         public async Task A_hostile_answer_ends_in_one_clear_error_and_leaves_no_files(string route, string kind, string message)
         {
             // For "status", the stream is hostile too, so the wait has to read statuses.
-            await using var fal = await FakeFal.StartAsync((ctx, r, n) =>
+            await using var fal = await ScriptedFal.StartAsync((ctx, r, n) =>
                 r == route || (route == "status" && r == "stream") ? Answer(kind)(ctx)
                 : r switch
                 {
-                    "submit" => FakeFal.SubmitOk(ctx),
-                    "status" => FakeFal.Status(ctx, "COMPLETED"),
+                    "submit" => ScriptedFal.SubmitOk(ctx),
+                    "status" => ScriptedFal.Status(ctx, "COMPLETED"),
                     "stream" => StreamCompleted(ctx),
-                    "cancel" => FakeFal.Json(ctx, 202, "{}"),
-                    _ => FakeFal.Json(ctx, 200, "{\"images\":[],\"seed\":1}"),
+                    "cancel" => ScriptedFal.Json(ctx, 202, "{}"),
+                    _ => ScriptedFal.Json(ctx, 200, "{\"images\":[],\"seed\":1}"),
                 });
             using var dir = new TempDir();
             var output = Path.Combine(dir.Path, "out");
@@ -202,7 +203,7 @@ namespace Seedream.Module.Tests
             var error = Assert.Single(r.Errors);
             Assert.Equal("SeedreamProtocolError", error.FullyQualifiedErrorId.Split(',')[0]);
             Assert.Contains(message, error.Exception.Message + error.Exception.InnerException?.Message, StringComparison.Ordinal);
-            if (route != "submit") Assert.Equal(FakeFal.RequestId, error.TargetObject);
+            if (route != "submit") Assert.Equal(ScriptedFal.RequestId, error.TargetObject);
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
             Assert.Empty(FileAssert.Listing(output));
             // Submits are never repeated; a broken read is repeated at most -MaxRetryCount times.
@@ -213,31 +214,31 @@ namespace Seedream.Module.Tests
         [Fact]
         public async Task An_endless_status_stream_is_bounded_by_TimeoutSec_and_the_request_cancelled()
         {
-            await using var fal = await FakeFal.StartAsync(async (ctx, route, n) =>
+            await using var fal = await ScriptedFal.StartAsync(async (ctx, route, n) =>
             {
                 switch (route)
                 {
                     case "submit":
-                        await FakeFal.SubmitOk(ctx);
+                        await ScriptedFal.SubmitOk(ctx);
                         return;
                     case "stream":
                         // Never COMPLETED: an event, then pings until the client hangs up.
                         ctx.Response.ContentType = "text/event-stream";
-                        await FakeFal.Write(ctx, "data: " + FakeFal.StatusJson("IN_PROGRESS") + "\n\n");
+                        await ScriptedFal.Write(ctx, "data: " + ScriptedFal.StatusJson("IN_PROGRESS") + "\n\n");
                         while (!ctx.RequestAborted.IsCancellationRequested)
                         {
-                            await FakeFal.Write(ctx, ": ping\n\n");
+                            await ScriptedFal.Write(ctx, ": ping\n\n");
                             await Task.Delay(100, ctx.RequestAborted);
                         }
                         return;
                     case "status":
-                        await FakeFal.Status(ctx, "IN_PROGRESS");
+                        await ScriptedFal.Status(ctx, "IN_PROGRESS");
                         return;
                     case "cancel":
-                        await FakeFal.Json(ctx, 202, "{\"status\":\"CANCELLATION_REQUESTED\"}");
+                        await ScriptedFal.Json(ctx, 202, "{\"status\":\"CANCELLATION_REQUESTED\"}");
                         return;
                     default:
-                        await FakeFal.Json(ctx, 404, "{}");
+                        await ScriptedFal.Json(ctx, 404, "{}");
                         return;
                 }
             });
@@ -248,7 +249,7 @@ namespace Seedream.Module.Tests
 
             var error = Assert.Single(r.Errors);
             Assert.Equal("SeedreamWaitTimeout", error.FullyQualifiedErrorId.Split(',')[0]);
-            Assert.Equal(FakeFal.RequestId, error.TargetObject);
+            Assert.Equal(ScriptedFal.RequestId, error.TargetObject);
             Assert.Contains("did not complete within 2 s", error.Exception.Message, StringComparison.Ordinal);
             Assert.InRange(clock.Elapsed.TotalSeconds, 1.9, 15);
             Assert.Equal(1, fal.Count("cancel"));

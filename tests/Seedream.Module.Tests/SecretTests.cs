@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading.Tasks;
+using Seedream.TestSupport;
 using Xunit;
 
 namespace Seedream.Module.Tests
@@ -143,35 +144,35 @@ namespace Seedream.Module.Tests
         {
             // A hostile proxy that puts the key it received into error bodies, garbled answers,
             // status errors, log lines, validation details and a request-id header.
-            await using var echo = await FakeFal.StartAsync(async (ctx, route, n) =>
+            await using var echo = await ScriptedFal.StartAsync(async (ctx, route, n) =>
             {
                 var key = ctx.Request.Headers.Authorization.ToString().Replace("Key ", "");
                 switch (route)
                 {
                     case "storage" when n == 0:
-                        await FakeFal.Json(ctx, 422, "{\"detail\":[{\"loc\":[\"body\",\"" + key + "\"],\"msg\":\"bad " + key + "\",\"type\":\"" + key + "\"}]}");
+                        await ScriptedFal.Json(ctx, 422, "{\"detail\":[{\"loc\":[\"body\",\"" + key + "\"],\"msg\":\"bad " + key + "\",\"type\":\"" + key + "\"}]}");
                         return;
                     case "submit" when n == 0:
-                        await FakeFal.Json(ctx, 200, "{\"request_id\":\"" + key + "\"}", ("x-fal-request-id", key));
+                        await ScriptedFal.Json(ctx, 200, "{\"request_id\":\"" + key + "\"}", ("x-fal-request-id", key));
                         return;
                     case "submit":
-                        await FakeFal.Json(ctx, 200, "{\"request_id\":\"" + FakeFal.RequestId + "\",\"echo\":\"" + key + "\"}", ("x-fal-request-id", key));
+                        await ScriptedFal.Json(ctx, 200, "{\"request_id\":\"" + ScriptedFal.RequestId + "\",\"echo\":\"" + key + "\"}", ("x-fal-request-id", key));
                         return;
                     case "stream":
                         ctx.Response.ContentType = "text/event-stream";
-                        await FakeFal.Write(ctx, "data: {\"status\": " + key + "\n\n");
+                        await ScriptedFal.Write(ctx, "data: {\"status\": " + key + "\n\n");
                         return;
                     case "status" when n == 0:
-                        await FakeFal.Json(ctx, 500, "{\"detail\":\"upstream saw " + key + "\",\"error_type\":\"" + key + "\"}", ("x-fal-request-id", key));
+                        await ScriptedFal.Json(ctx, 500, "{\"detail\":\"upstream saw " + key + "\",\"error_type\":\"" + key + "\"}", ("x-fal-request-id", key));
                         return;
                     case "status":
-                        await FakeFal.Status(ctx, "COMPLETED", "\"error\":\"failed for " + key + "\",\"error_type\":\"internal_error\",\"logs\":[{\"message\":\"log " + key + "\"}]");
+                        await ScriptedFal.Status(ctx, "COMPLETED", "\"error\":\"failed for " + key + "\",\"error_type\":\"internal_error\",\"logs\":[{\"message\":\"log " + key + "\"}]");
                         return;
                     case "result":
-                        await FakeFal.Json(ctx, 200, "<html>" + key + "</html>");
+                        await ScriptedFal.Json(ctx, 200, "<html>" + key + "</html>");
                         return;
                     default:
-                        await FakeFal.Json(ctx, 400, "{\"detail\":\"" + key + "\"}", ("x-fal-request-id", key));
+                        await ScriptedFal.Json(ctx, 400, "{\"detail\":\"" + key + "\"}", ("x-fal-request-id", key));
                         return;
                 }
             });

@@ -51,7 +51,7 @@ Describe 'New-SeedreamImage before anything is sent' {
         New-SeedreamImage -Prompt 'x' -Endpoint bytedance/seedream/v5/pro/text-to-image -MaxImages 2 -ErrorVariable field -ErrorAction SilentlyContinue
         $field | Get-ErrorId | Should -Be 'SeedreamFieldNotSupported'
         "$field" | Should -Match "no 'max_images' field"
-        New-SeedreamImage -Prompt 'x' -Seed 5 -ErrorVariable seed -ErrorAction SilentlyContinue
+        New-SeedreamImage -Prompt 'x' -Endpoint bytedance/seedream/v5/pro/text-to-image -Seed 5 -ErrorVariable seed -ErrorAction SilentlyContinue
         $seed | Get-ErrorId | Should -Be 'SeedreamFieldNotSupported'
 
         $text = Get-HostText { New-SeedreamImage -Prompt 'x' -Endpoint bytedance/seedream/v5/pro/text-to-image -AdditionalInput @{ max_images = 2 } -WhatIf -WarningVariable w -WarningAction SilentlyContinue -ErrorVariable none }

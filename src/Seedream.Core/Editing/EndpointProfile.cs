@@ -158,9 +158,12 @@ namespace Seedream
         public static readonly EndpointProfile V5LiteTextToImage = new EndpointProfile("fal-ai/bytedance/seedream/v5/lite/text-to-image", "Seedream 5.0 Lite", EndpointKind.TextToImage)
         {
             Aliases = new[] { "bytedance/seedream/v5/lite/text-to-image" },
-            Fields = FieldsOf("max_images", "return_byteplus_urls"),
+            // seed and enhance_prompt_mode as on the Lite edit (fal ignores a field a model lacks, so
+            // sending them never fails there; refusing them could block what fal accepts).
+            Fields = FieldsOf("max_images", "seed", "enhance_prompt_mode", "return_byteplus_urls"),
             SizePresets = Presets("auto_2K", "auto_3K", "auto_4K"),
             DefaultSize = "auto_2K",
+            EnhancePromptModes = new[] { "standard", "fast" },
             MaxMaxImages = 6,
             MinPixels = Lite5Min, MaxPixels = Max4096, OutOfBounds = OutOfBoundsSize.Scaled,
             PricePerImage = 0.035m,

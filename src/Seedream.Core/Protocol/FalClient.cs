@@ -11,6 +11,8 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using Seedream.Protocol.Transport;
+using Seedream.Storage;
 
 namespace Seedream.Protocol
 {
@@ -18,12 +20,15 @@ namespace Seedream.Protocol
     /// fal's queue protocol (submit, status, status stream, result, cancel) and the synchronous
     /// run, over one pooled HttpClient. Thread-safe: one instance serves many concurrent jobs.
     /// </summary>
-    public sealed partial class FalClient : IDisposable
+    public sealed class FalClient : IDisposable
     {
         /// <summary>Hosts that may receive the API key when no proxy is configured.</summary>
         private static readonly string[] FalApiHosts = { "queue.fal.run", "queue.falrun.com", "fal.run", "rest.fal.ai", "rest.alpha.fal.ai" };
 
         private readonly HttpClient _http;
+        private readonly RetryStage _transport;
+        private readonly RedactingLog _log;
+        private readonly FalStorage _storage;
 
         public FalClient(FalClientOptions options)
         {
@@ -33,9 +38,22 @@ namespace Seedream.Protocol
             _http = new HttpClient(handler, disposeHandler: options.Handler == null) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
             // .NET Framework sends Expect: 100-continue by default, costing a round trip per POST.
             _http.DefaultRequestHeaders.ExpectContinue = false;
+            Text = new ServerText(options.Credentials);
+            _log = new RedactingLog(options);
+            // The chain every call takes: retry, per-attempt deadline, redacting log, the wire.
+            _transport = new RetryStage(options, _log, Text, new TimeoutStage(options, new LoggingStage(_log, new HttpStage(_http))), ReadBodyAsync);
+            _storage = new FalStorage(this);
         }
 
         public FalClientOptions Options { get; }
+
+        /// <summary>Scrubs server text of the key and checks the request ids it names.</summary>
+        internal ServerText Text { get; }
+
+        /// <summary>Sends one call through the transport chain (see <see cref="RetryStage"/>).</summary>
+        internal Task<T> SendAsync<T>(FalCall<T> call, CancellationToken cancellationToken) => _transport.SendAsync(call, cancellationToken);
+
+        internal void Log(string message) => _log.Verbose(message);
 
         private static HttpMessageHandler CreateDefaultHandler()
         {
@@ -96,14 +114,7 @@ namespace Seedream.Protocol
 
         private Task<Job> SubmitCoreAsync(EndpointId endpoint, string inputJson, Uri url, List<KeyValuePair<string, string>> headers, SubmitOptions options, DateTime submittedAt, CancellationToken cancellationToken)
         {
-            return ExecuteAsync(FalOperation.Submit, () =>
-                {
-                    var req = NewApiRequest(HttpMethod.Post, url);
-                    foreach (var h in headers) req.Headers.TryAddWithoutValidation(h.Key, h.Value);
-                    req.Content = new StringContent(inputJson, Encoding.UTF8, "application/json");
-                    return req;
-                },
-                code => code >= 200 && code < 300,
+            return SendAsync(new FalCall<Job>(FalOperation.Submit, () => NewJsonPost(url, headers, inputJson),
                 async (resp, token) =>
                 {
                     string body;
@@ -118,7 +129,7 @@ namespace Seedream.Protocol
                     {
                         // The job exists (2xx with its id in the headers) even though the body broke
                         // off or is garbled: follow it by id rather than report an error and orphan it.
-                        Log(true, $"The answer to the submit broke off ({ex.Message}), but its headers name request {recovered.RequestId}: following it.");
+                        Log($"The answer to the submit broke off ({ex.Message}), but its headers name request {recovered.RequestId}: following it.");
                         return recovered;
                     }
                     using var doc = parsed;
@@ -126,14 +137,14 @@ namespace Seedream.Protocol
                     var id = PlainJson.GetString(root, "request_id") ?? ResponseRequestId(resp);
                     if (string.IsNullOrEmpty(id))
                         throw Protocol("The submit response carries no request_id.", resp, body, null);
-                    if (UsableRequestId(id) == null)
-                        throw Protocol($"The submit response carries an unusable request_id '{Truncate(id!, 80)}'.", resp, body, null);
+                    if (Text.UsableRequestId(id) == null)
+                        throw Protocol($"The submit response carries an unusable request_id '{ServerText.Truncate(id!, 80)}'.", resp, body, null);
                     var job = new Job
                     {
-                        RequestId = UsableRequestId(id)!,
+                        RequestId = Text.UsableRequestId(id)!,
                         Endpoint = endpoint.Full,
                         Status = PlainJson.GetString(root, "status") ?? JobStatus.InQueue,
-                        QueuePosition = QueuePosition(PlainJson.GetInt64(root, "queue_position")),
+                        QueuePosition = FalAnswers.QueuePosition(PlainJson.GetInt64(root, "queue_position")),
                         StatusUrl = TrustedQueueUrl(PlainJson.GetString(root, "status_url")),
                         ResponseUrl = TrustedQueueUrl(PlainJson.GetString(root, "response_url")),
                         CancelUrl = TrustedQueueUrl(PlainJson.GetString(root, "cancel_url")),
@@ -141,16 +152,17 @@ namespace Seedream.Protocol
                         WebhookUrl = options.WebhookUrl,
                     };
                     return job;
-                },
-                null, cancellationToken,
-                adopt: (FalApiException failure, out Job adopted) =>
+                })
+            {
+                Adopt = (FalApiException failure, out Job adopted) =>
                 {
                     // fal's own server failed after the request reached its queue, and named it: the
                     // job exists. Following it delivers what is paid for; resending would pay twice.
                     adopted = new Job { RequestId = failure.RequestId!, Endpoint = endpoint.Full, Status = JobStatus.InQueue, SubmittedAt = submittedAt, WebhookUrl = options.WebhookUrl };
-                    Log(true, $"The submit failed on fal's side after it reached the queue ({failure.Message}); following request {adopted.RequestId} instead of submitting again.");
+                    Log($"The submit failed on fal's side after it reached the queue ({failure.Message}); following request {adopted.RequestId} instead of submitting again.");
                     return true;
-                });
+                },
+            }, cancellationToken);
         }
 
         private Job? RecoverSubmittedJob(HttpResponseMessage resp, EndpointId endpoint, SubmitOptions options, DateTime submittedAt)
@@ -164,14 +176,16 @@ namespace Seedream.Protocol
         public Task<JobStatus> GetStatusAsync(JobRef job, bool logs, CancellationToken cancellationToken)
         {
             var url = new Uri(StatusUri(job).AbsoluteUri + (logs ? "?logs=1" : "?logs=0"));
-            return ExecuteAsync(FalOperation.Status, () => NewApiRequest(HttpMethod.Get, url),
-                code => code == 200 || code == 202,
+            return SendAsync(new FalCall<JobStatus>(FalOperation.Status, () => NewApiRequest(HttpMethod.Get, url),
                 async (resp, token) =>
                 {
                     var body = await ReadBodyAsync(resp, token).ConfigureAwait(false);
                     return ParseStatus(body, resp, job);
-                },
-                job.RequestId, cancellationToken);
+                })
+            {
+                Accepts = code => code == 200 || code == 202,
+                RequestId = job.RequestId,
+            }, cancellationToken);
         }
 
         /// <summary>
@@ -182,16 +196,19 @@ namespace Seedream.Protocol
         public Task<JobStatus> StreamStatusAsync(JobRef job, bool logs, Action<JobStatus>? onUpdate, CancellationToken cancellationToken)
         {
             var url = new Uri(StatusUri(job).AbsoluteUri + "/stream" + (logs ? "?logs=1" : "?logs=0"));
-            return ExecuteAsync(FalOperation.StatusStream, () =>
+            return SendAsync(new FalCall<JobStatus>(FalOperation.StatusStream, () =>
                 {
                     var req = NewApiRequest(HttpMethod.Get, url);
                     req.Headers.Accept.Clear();
                     req.Headers.Accept.ParseAdd("text/event-stream");
                     return req;
                 },
-                code => code == 200,
-                (resp, token) => ReadStatusStreamAsync(resp, job, onUpdate, cancellationToken),
-                job.RequestId, cancellationToken, longLived: true);
+                (resp, token) => ReadStatusStreamAsync(resp, job, onUpdate, cancellationToken))
+            {
+                Accepts = code => code == 200,
+                RequestId = job.RequestId,
+                Streaming = true,
+            }, cancellationToken);
         }
 
         private async Task<JobStatus> ReadStatusStreamAsync(HttpResponseMessage resp, JobRef job, Action<JobStatus>? onUpdate, CancellationToken ct)
@@ -304,7 +321,7 @@ namespace Seedream.Protocol
                     streamFailures++;
                     var permanent = ex is FalStreamException fs && fs.Unavailable || ex is FalApiException;
                     if (permanent || streamFailures >= 3) useStream = false;
-                    Log(true, $"Status stream for {job.RequestId}: {ex.Message} " + (useStream ? "Checking status, then reconnecting." : "Polling instead."));
+                    Log($"Status stream for {job.RequestId}: {ex.Message} " + (useStream ? "Checking status, then reconnecting." : "Polling instead."));
                     // A completion may have happened while the stream was down: check once now.
                     var now = await GetStatusAsync(job, o.Logs, ct).ConfigureAwait(false);
                     Report(now);
@@ -341,11 +358,11 @@ namespace Seedream.Protocol
             try
             {
                 var r = await CancelAsync(job, cts.Token).ConfigureAwait(false);
-                Log(true, $"Cancelled remote request {job.RequestId}: {r.Outcome}.");
+                Log($"Cancelled remote request {job.RequestId}: {r.Outcome}.");
             }
             catch (Exception ex)
             {
-                Log(true, $"Could not cancel remote request {job.RequestId}: {ex.Message}");
+                Log($"Could not cancel remote request {job.RequestId}: {ex.Message}");
             }
         }
 
@@ -360,24 +377,25 @@ namespace Seedream.Protocol
         public Task<FalResult> GetResultAsync(JobRef job, bool succeeded, CancellationToken cancellationToken)
         {
             var url = ResponseUri(job);
-            return ExecuteAsync(succeeded ? FalOperation.CompletedResult : FalOperation.Result, () => NewApiRequest(HttpMethod.Get, url),
-                code => code == 200,
+            return SendAsync(new FalCall<FalResult>(succeeded ? FalOperation.CompletedResult : FalOperation.Result, () => NewApiRequest(HttpMethod.Get, url),
                 async (resp, token) =>
                 {
                     var body = await ReadBodyAsync(resp, token).ConfigureAwait(false);
                     // Checked here so that a garbled answer is retried like a broken one.
                     ParseJson(body, resp, job.RequestId).Dispose();
                     return new FalResult(body, ResponseRequestId(resp) ?? job.RequestId, (int)resp.StatusCode);
-                },
-                job.RequestId, cancellationToken);
+                })
+            {
+                Accepts = code => code == 200,
+                RequestId = job.RequestId,
+            }, cancellationToken);
         }
 
         /// <summary>Asks fal to cancel the request; the three documented answers are outcomes, not errors.</summary>
         public Task<CancelResult> CancelAsync(JobRef job, CancellationToken cancellationToken)
         {
             var url = CancelUri(job);
-            return ExecuteAsync(FalOperation.Cancel, () => NewApiRequest(HttpMethod.Put, url),
-                code => code == 200 || code == 202 || code == 400 || code == 404,
+            return SendAsync(new FalCall<CancelResult>(FalOperation.Cancel, () => NewApiRequest(HttpMethod.Put, url),
                 async (resp, token) =>
                 {
                     var body = await ReadBodyAsync(resp, token).ConfigureAwait(false);
@@ -392,11 +410,14 @@ namespace Seedream.Protocol
                     CancelOutcome outcome;
                     if (code == 404 || status == "NOT_FOUND") outcome = CancelOutcome.NotFound;
                     else if (status == "ALREADY_COMPLETED") outcome = CancelOutcome.AlreadyCompleted;
-                    else if (code == 400) throw BuildError(resp, body, job.RequestId);
+                    else if (code == 400) throw FalErrors.FromAnswer(ResponseHead.From(resp), body, job.RequestId, Text);
                     else outcome = CancelOutcome.CancellationRequested;
                     return new CancelResult { RequestId = job.RequestId, Endpoint = job.Endpoint.Full, Outcome = outcome.ToString() };
-                },
-                job.RequestId, cancellationToken);
+                })
+            {
+                Accepts = code => code == 200 || code == 202 || code == 400 || code == 404,
+                RequestId = job.RequestId,
+            }, cancellationToken);
         }
 
         /// <summary>Runs the model synchronously on <c>fal.run</c> (no queue) and returns its output.</summary>
@@ -404,20 +425,15 @@ namespace Seedream.Protocol
         {
             var url = Combine(Options.RunUrl, endpoint.Full);
             var extra = BuildPlatformHeaders(headers, null, startTimeout);
-            return ExecuteAsync(FalOperation.Run, () =>
-                {
-                    var req = NewApiRequest(HttpMethod.Post, url);
-                    foreach (var h in extra) req.Headers.TryAddWithoutValidation(h.Key, h.Value);
-                    req.Content = new StringContent(inputJson, Encoding.UTF8, "application/json");
-                    return req;
-                },
-                code => code == 200,
+            return SendAsync(new FalCall<FalResult>(FalOperation.Run, () => NewJsonPost(url, extra, inputJson),
                 async (resp, token) =>
                 {
                     var body = await ReadBodyAsync(resp, token).ConfigureAwait(false);
                     return new FalResult(body, ResponseRequestId(resp), 200);
-                },
-                null, cancellationToken);
+                })
+            {
+                Accepts = code => code == 200,
+            }, cancellationToken);
         }
 
         // ---------------------------------------------------------------- URLs and routing
@@ -435,23 +451,13 @@ namespace Seedream.Protocol
             return new Uri(u.GetLeftPart(UriPartial.Path));
         }
 
-        /// <summary>
-        /// A URL returned by the server is used only when it points at the queue host the key is
-        /// meant for; anything else is ignored and the URL is built from the endpoint id instead.
-        /// </summary>
-        internal string? TrustedQueueUrl(string? url)
-        {
-            if (string.IsNullOrWhiteSpace(url) || !Uri.TryCreate(url, UriKind.Absolute, out var u)) return null;
-            if (u.Scheme != Uri.UriSchemeHttps && u.Scheme != Uri.UriSchemeHttp) return null;
-            var sameAsQueue = string.Equals(u.Host, Options.QueueUrl.Host, StringComparison.OrdinalIgnoreCase) && u.Port == Options.QueueUrl.Port && u.Scheme == Options.QueueUrl.Scheme;
-            var falHost = u.Scheme == Uri.UriSchemeHttps && (u.Host.Equals("queue.fal.run", StringComparison.OrdinalIgnoreCase) || u.Host.Equals("queue.falrun.com", StringComparison.OrdinalIgnoreCase));
-            return sameAsQueue || falHost ? u.AbsoluteUri : null;
-        }
+        /// <summary>A URL the server returned, when it is on the queue the key is meant for (see <see cref="FalAnswers.TrustedQueueUrl"/>).</summary>
+        internal string? TrustedQueueUrl(string? url) => FalAnswers.TrustedQueueUrl(url, Options.QueueUrl);
 
         internal static bool IsFalApiHost(Uri u) =>
             u.Scheme == Uri.UriSchemeHttps && FalApiHosts.Any(h => string.Equals(h, u.Host, StringComparison.OrdinalIgnoreCase));
 
-        private static Uri Combine(Uri baseUrl, string relative)
+        internal static Uri Combine(Uri baseUrl, string relative)
         {
             var b = baseUrl.AbsoluteUri;
             if (!b.EndsWith("/", StringComparison.Ordinal)) b += "/";
@@ -481,6 +487,15 @@ namespace Seedream.Protocol
             req.Headers.TryAddWithoutValidation("Authorization", creds.AuthorizationValue);
             req.Headers.TryAddWithoutValidation("User-Agent", Options.UserAgent);
             req.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            return req;
+        }
+
+        /// <summary>A POST of model input to a fal API URL, with the platform headers (x-fal-*) asked for.</summary>
+        private HttpRequestMessage NewJsonPost(Uri url, List<KeyValuePair<string, string>> headers, string inputJson)
+        {
+            var req = NewApiRequest(HttpMethod.Post, url);
+            foreach (var h in headers) req.Headers.TryAddWithoutValidation(h.Key, h.Value);
+            req.Content = new StringContent(inputJson, Encoding.UTF8, "application/json");
             return req;
         }
 
@@ -517,13 +532,65 @@ namespace Seedream.Protocol
             return list;
         }
 
-        private void Log(bool verbose, string message)
+        // ---------------------------------------------------------------- reading answers
+
+        /// <summary>Reads a response body as text, refusing more than the configured bound.</summary>
+        internal async Task<string> ReadBodyAsync(HttpResponseMessage resp, CancellationToken ct, long limit)
         {
-            var log = Options.Log;
-            if (log == null) return;
-            var text = Options.Credentials?.Redact(message) ?? message;
-            if (verbose) log.Verbose(text); else log.Debug(text);
+            var declared = resp.Content.Headers.ContentLength;
+            if (declared.HasValue && declared.Value > limit)
+                throw Protocol($"The response declares {declared.Value} bytes, more than the {limit}-byte limit.", resp, null, null);
+            using var stream = await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            using var reg = ct.Register(() => resp.Dispose());
+            using var ms = new MemoryStream();
+            var buffer = new byte[16 * 1024];
+            while (true)
+            {
+                int n;
+                try { n = await stream.ReadAsync(buffer, 0, buffer.Length, ct).ConfigureAwait(false); }
+                catch (ObjectDisposedException) when (ct.IsCancellationRequested) { throw new OperationCanceledException(ct); }
+                if (n == 0) break;
+                if (ms.Length + n > limit) throw Protocol($"The response is larger than the {limit}-byte limit.", resp, null, null);
+                ms.Write(buffer, 0, n);
+            }
+            if (declared.HasValue && ms.Length != declared.Value)
+                throw new IOException($"The response was cut short: {ms.Length} of {declared.Value} bytes arrived.");
+            return Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length);
         }
+
+        internal Task<string> ReadBodyAsync(HttpResponseMessage resp, CancellationToken ct) => ReadBodyAsync(resp, ct, Options.MaxResponseBytes);
+
+        internal string? ResponseRequestId(HttpResponseMessage resp) => Text.UsableRequestId(ResponseHead.From(resp).Header("x-fal-request-id"));
+
+        internal JsonDocument ParseJson(string body, HttpResponseMessage resp, string? requestId) => FalAnswers.ParseObject(body, ResponseHead.From(resp), requestId, Text);
+
+        internal JobStatus ParseStatus(string json, HttpResponseMessage resp, JobRef job) => FalAnswers.ParseStatus(json, ResponseHead.From(resp), job, Text, Options.QueueUrl);
+
+        internal FalApiException Protocol(string message, HttpResponseMessage? resp, string? body, string? requestId, Exception? inner = null) =>
+            FalErrors.Protocol(message, resp == null ? null : ResponseHead.From(resp), body, requestId, Text, inner);
+
+        internal static string Truncate(string s, int max) => ServerText.Truncate(s, max);
+
+        // ---------------------------------------------------------------- storage
+
+        /// <summary>Files larger than this go up in parts (fal's clients use the same threshold).</summary>
+        public const long MultipartThreshold = FalStorage.MultipartThreshold;
+        /// <summary>Size of one multipart part.</summary>
+        public const long PartSize = FalStorage.PartSize;
+
+        /// <summary>
+        /// Uploads a local file to fal storage and returns its URL (see <see cref="FalStorage"/>). The
+        /// key goes only to the initiate call (API host or proxy), never to the upload URL.
+        /// </summary>
+        public Task<File> UploadFileAsync(string path, UploadOptions? options, CancellationToken cancellationToken) =>
+            _storage.UploadFileAsync(path, options, cancellationToken);
+
+        /// <summary>
+        /// Downloads a URL into <paramref name="destination"/> without the API key (see <see cref="FalStorage.DownloadAsync"/>).
+        /// The caller owns <paramref name="destination"/> and should delete it on failure.
+        /// </summary>
+        public Task<DownloadResult> DownloadAsync(string url, string destination, long? expectedSize, long maxBytes, Action<long, long?>? progress, CancellationToken cancellationToken) =>
+            _storage.DownloadAsync(url, destination, expectedSize, maxBytes, progress, cancellationToken);
     }
 
     /// <summary>The status stream could not be used (unavailable) or stopped before completion.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Net;
 using System.Net.Http;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
 
 namespace Seedream.Protocol
@@ -178,9 +179,11 @@ namespace Seedream.Protocol
         }
 
         /// <summary>Reads Retry-After as seconds or an HTTP date; null when absent or unusable.</summary>
-        public static TimeSpan? ParseRetryAfter(HttpResponseMessage response, DateTimeOffset now)
+        public static TimeSpan? ParseRetryAfter(HttpResponseMessage response, DateTimeOffset now) => ParseRetryAfter(response.Headers.RetryAfter, now);
+
+        /// <summary>Reads a parsed Retry-After; null when absent or unusable.</summary>
+        public static TimeSpan? ParseRetryAfter(RetryConditionHeaderValue? ra, DateTimeOffset now)
         {
-            var ra = response.Headers.RetryAfter;
             if (ra == null) return null;
             if (ra.Delta.HasValue) return ra.Delta.Value;
             if (ra.Date.HasValue)

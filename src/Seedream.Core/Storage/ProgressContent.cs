@@ -40,7 +40,6 @@ namespace Seedream.Storage
                 if (n == 0) throw new IOException($"The file '{_path}' became shorter while it was being uploaded.");
                 await stream.WriteAsync(buffer, 0, n).ConfigureAwait(false);
                 remaining -= n;
-                Protocol.FalClient.Touch();
                 _progress?.Invoke(n);
             }
         }

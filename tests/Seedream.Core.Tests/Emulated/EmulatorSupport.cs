@@ -1,15 +1,9 @@
-using System;
 using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Linq;
 using System.Net.Http;
 using System.Text.Json;
 using System.Threading;
-using System.Threading.Tasks;
 using Seedream.Emulator;
-using Seedream.Protocol;
 using SkiaSharp;
-using Xunit;
 
 namespace Seedream.Core.Tests.Emulated;
 

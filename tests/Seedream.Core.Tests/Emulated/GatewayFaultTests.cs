@@ -1,10 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using System.Threading.Tasks;
 using Seedream.Emulator;
-using Seedream.Protocol;
-using Xunit;
 
 namespace Seedream.Core.Tests.Emulated;
 

@@ -1,12 +1,6 @@
-using System;
-using System.Collections.Generic;
 using System.Diagnostics;
-using System.Linq;
 using System.Net;
 using System.Threading;
-using System.Threading.Tasks;
-using Seedream.Protocol;
-using Xunit;
 
 namespace Seedream.Core.Tests.Emulated;
 

@@ -1,10 +1,5 @@
-using System;
-using System.Linq;
 using System.Net;
 using System.Text;
-using System.Threading.Tasks;
-using Seedream.Protocol;
-using Xunit;
 using static Seedream.Core.Tests.Faults.FaultClients;
 
 namespace Seedream.Core.Tests.Faults;
@@ -14,7 +9,7 @@ public sealed class ErrorTests
 {
     private static async Task<FalApiException> ResultErrorAsync(int code, string body, params (string, string)[] headers)
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => FaultServer.Json(ctx, code, body, headers));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => ScriptedFal.Json(ctx, code, body, headers));
         using var client = Direct(s, o => o.MaxRetryCount = 0);
         return await Assert.ThrowsAsync<FalApiException>(() => client.GetResultAsync(Queued, Timeout()));
     }
@@ -54,7 +49,7 @@ public sealed class ErrorTests
         Assert.Equal("request_not_completed", ex.ErrorType);
         Assert.Empty(ex.ValidationErrors);
         Assert.Null(ex.Retryable);
-        Assert.Equal(FaultServer.RequestId, ex.RequestId); // no header: the id of the request asked for
+        Assert.Equal(ScriptedFal.RequestId, ex.RequestId); // no header: the id of the request asked for
         Assert.Contains("request_not_completed", ex.Message);
     }
 
@@ -122,7 +117,7 @@ public sealed class ErrorTests
     public async Task A_request_id_header_is_kept_when_submit_fails()
     {
         // A 4xx (a 5xx naming the request would be followed as the job: GatewayErrorTests).
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => FaultServer.Json(ctx, 400, "{\"detail\":\"bad header\",\"error_type\":\"bad_request\"}", ("x-fal-request-id", "gw-submit-9")));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => ScriptedFal.Json(ctx, 400, "{\"detail\":\"bad header\",\"error_type\":\"bad_request\"}", ("x-fal-request-id", "gw-submit-9")));
         using var client = Direct(s);
         var ex = await Assert.ThrowsAsync<FalApiException>(() => client.SubmitAsync(Edit, Body, null, Timeout()));
         Assert.Equal(FalErrorKind.BadRequest, ex.Kind);
@@ -137,7 +132,7 @@ public sealed class ErrorTests
     [InlineData("{\"request_id\":\"\"}", "no request_id")]
     public async Task An_unusable_submit_answer_is_a_protocol_error(string body, string message)
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => FaultServer.Json(ctx, 200, body));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => ScriptedFal.Json(ctx, 200, body));
         using var client = Direct(s);
         var ex = await Assert.ThrowsAsync<FalApiException>(() => client.SubmitAsync(Edit, Body, null, Timeout()));
         Assert.Equal(FalErrorKind.Protocol, ex.Kind);
@@ -148,10 +143,10 @@ public sealed class ErrorTests
     [Fact]
     public async Task A_submit_answer_without_body_id_uses_the_header_id()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => FaultServer.Json(ctx, 200, "{\"status\":\"IN_QUEUE\"}", ("x-fal-request-id", FaultServer.RequestId)));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => ScriptedFal.Json(ctx, 200, "{\"status\":\"IN_QUEUE\"}", ("x-fal-request-id", ScriptedFal.RequestId)));
         using var client = Direct(s);
         var job = await client.SubmitAsync(Edit, Body, null, Timeout());
-        Assert.Equal(FaultServer.RequestId, job.RequestId);
+        Assert.Equal(ScriptedFal.RequestId, job.RequestId);
         Assert.Null(job.QueuePosition);
         Assert.Null(job.StatusUrl);
     }
@@ -159,17 +154,17 @@ public sealed class ErrorTests
     [Fact]
     public async Task A_status_without_status_is_a_protocol_error()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => FaultServer.Json(ctx, 200, "{\"request_id\":\"x\"}"));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => ScriptedFal.Json(ctx, 200, "{\"request_id\":\"x\"}"));
         using var client = Direct(s);
         var ex = await Assert.ThrowsAsync<FalApiException>(() => client.GetStatusAsync(Queued, false, Timeout()));
         Assert.Equal(FalErrorKind.Protocol, ex.Kind);
-        Assert.Equal(FaultServer.RequestId, ex.RequestId);
+        Assert.Equal(ScriptedFal.RequestId, ex.RequestId);
     }
 
     [Fact]
     public async Task Status_fields_are_read_including_errors_and_logs()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => FaultServer.Status(ctx, JobStatus.Completed,
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => ScriptedFal.Status(ctx, JobStatus.Completed,
             "\"error\":\"Image failed the safety check\",\"error_type\":\"content_policy_violation\",\"metrics\":{\"inference_time\":2.5}," +
             "\"logs\":[{\"message\":\"a\",\"level\":\"INFO\",\"source\":\"USER\",\"timestamp\":\"2026-01-02T03:04:05.678Z\"},{\"message\":\"b\"},7]"));
         using var client = Direct(s);
@@ -188,14 +183,14 @@ public sealed class ErrorTests
     [Fact]
     public async Task A_response_over_the_byte_limit_is_refused_with_or_without_a_length()
     {
-        var big = "{\"request_id\":\"" + FaultServer.RequestId + "\",\"pad\":\"" + new string('p', 5000) + "\"}";
-        await using var s = await FaultServer.StartAsync(async (ctx, route, n) =>
+        var big = "{\"request_id\":\"" + ScriptedFal.RequestId + "\",\"pad\":\"" + new string('p', 5000) + "\"}";
+        await using var s = await ScriptedFal.StartAsync(async (ctx, route, n) =>
         {
-            if (n == 0) { await FaultServer.Json(ctx, 200, big); return; }
+            if (n == 0) { await ScriptedFal.Json(ctx, 200, big); return; }
             // Chunked: no Content-Length to refuse up front; the reader must stop by itself.
             ctx.Response.StatusCode = 200;
             ctx.Response.ContentType = "application/json";
-            for (var i = 0; i < 50; i++) await FaultServer.Write(ctx, new string(' ', 1000));
+            for (var i = 0; i < 50; i++) await ScriptedFal.Write(ctx, new string(' ', 1000));
         });
         using var client = Direct(s, o => o.MaxResponseBytes = 4096);
         var declared = await Assert.ThrowsAsync<FalApiException>(() => client.SubmitAsync(Edit, Body, null, Timeout()));
@@ -210,13 +205,13 @@ public sealed class ErrorTests
     [Fact]
     public async Task A_body_shorter_than_its_length_is_a_broken_response()
     {
-        await using var s = await FaultServer.StartAsync(async (ctx, route, n) =>
+        await using var s = await ScriptedFal.StartAsync(async (ctx, route, n) =>
         {
-            if (n > 0) { await FaultServer.Status(ctx, JobStatus.InQueue); return; }
+            if (n > 0) { await ScriptedFal.Status(ctx, JobStatus.InQueue); return; }
             ctx.Response.StatusCode = 202;
             ctx.Response.ContentType = "application/json";
             ctx.Response.ContentLength = 500;
-            await FaultServer.Write(ctx, "{\"status\":\"IN_QUEUE\"");
+            await ScriptedFal.Write(ctx, "{\"status\":\"IN_QUEUE\"");
             ctx.Abort();
         });
         using var client = Direct(s);
@@ -227,13 +222,13 @@ public sealed class ErrorTests
     [Fact]
     public async Task Cancel_outcomes_follow_the_documented_answers()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => n switch
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => n switch
         {
-            0 => FaultServer.Json(ctx, 202, "{\"status\":\"CANCELLATION_REQUESTED\"}"),
-            1 => FaultServer.Json(ctx, 400, "{\"status\":\"ALREADY_COMPLETED\"}"),
-            2 => FaultServer.Json(ctx, 404, "{\"status\":\"NOT_FOUND\"}"),
-            3 => FaultServer.Json(ctx, 200, "{\"status\":\"NOT_FOUND\"}"),
-            _ => FaultServer.Json(ctx, 400, "{\"detail\":\"bad\",\"error_type\":\"bad_request\"}"),
+            0 => ScriptedFal.Json(ctx, 202, "{\"status\":\"CANCELLATION_REQUESTED\"}"),
+            1 => ScriptedFal.Json(ctx, 400, "{\"status\":\"ALREADY_COMPLETED\"}"),
+            2 => ScriptedFal.Json(ctx, 404, "{\"status\":\"NOT_FOUND\"}"),
+            3 => ScriptedFal.Json(ctx, 200, "{\"status\":\"NOT_FOUND\"}"),
+            _ => ScriptedFal.Json(ctx, 400, "{\"detail\":\"bad\",\"error_type\":\"bad_request\"}"),
         });
         using var client = Direct(s);
         Assert.Equal(nameof(CancelOutcome.CancellationRequested), (await client.CancelAsync(Queued, Timeout())).Outcome);

@@ -1,6 +1,4 @@
-using System;
 using System.Threading;
-using Seedream.Protocol;
 
 namespace Seedream.Core.Tests.Faults;
 
@@ -8,11 +6,11 @@ internal static class FaultClients
 {
     public const string Key = "fault-key-5c1e0f";
     public static readonly EndpointId Edit = EndpointId.Parse(EndpointId.SeedreamV5LiteEdit);
-    public static readonly JobRef Queued = new(Edit, FaultServer.RequestId);
+    public static readonly JobRef Queued = new(Edit, ScriptedFal.RequestId);
     public const string Body = "{\"prompt\":\"p\",\"image_urls\":[\"https://example.com/a.png\"]}";
 
     /// <summary>A client whose queue, run and rest hosts are all the fault server (no proxy).</summary>
-    public static FalClient Direct(FaultServer s, Action<FalClientOptions>? configure = null) => Create(s.BaseUrl, configure);
+    public static FalClient Direct(ScriptedFal s, Action<FalClientOptions>? configure = null) => Create(s.BaseUrl, configure);
 
     public static FalClient Create(Uri baseUrl, Action<FalClientOptions>? configure = null)
     {

@@ -1,10 +1,5 @@
-using System;
-using System.Linq;
 using System.Net;
-using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
-using Seedream.Protocol;
-using Xunit;
 using static Seedream.Core.Tests.Faults.FaultClients;
 
 namespace Seedream.Core.Tests.Faults;
@@ -24,12 +19,12 @@ public sealed class GatewayErrorTests
         var title = code == 502 ? "502 Bad Gateway" : code == 503 ? "503 Service Temporarily Unavailable" : "504 Gateway Time-out";
         ctx.Response.StatusCode = code;
         ctx.Response.ContentType = "text/html";
-        return FaultServer.Write(ctx, $"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n");
+        return ScriptedFal.Write(ctx, $"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n");
     }
 
     /// <summary>fal's own infrastructure error, naming the request.</summary>
-    internal static Task ServerError(HttpContext ctx, int code, string id = FaultServer.RequestId) =>
-        FaultServer.Json(ctx, code, "{\"detail\":\"The runner sent an incomplete response\",\"error_type\":\"runner_incomplete_response\"}",
+    internal static Task ServerError(HttpContext ctx, int code, string id = ScriptedFal.RequestId) =>
+        ScriptedFal.Json(ctx, code, "{\"detail\":\"The runner sent an incomplete response\",\"error_type\":\"runner_incomplete_response\"}",
             ("x-fal-request-id", id), ("X-Fal-Error-Type", "runner_incomplete_response"));
 
     [Theory]
@@ -38,25 +33,25 @@ public sealed class GatewayErrorTests
     [InlineData(504)]
     public async Task An_ingress_error_at_submit_is_retried_because_the_request_never_arrived(int code)
     {
-        await using var s = await FaultServer.StartAsync(async (ctx, route, n) =>
+        await using var s = await ScriptedFal.StartAsync(async (ctx, route, n) =>
         {
-            await FaultServer.Drain(ctx);
+            await ScriptedFal.Drain(ctx);
             if (n < 2) await IngressPage(ctx, code);
-            else await FaultServer.SubmitOk(ctx);
+            else await ScriptedFal.SubmitOk(ctx);
         });
         using var client = Direct(s);
         var job = await client.SubmitAsync(Edit, Body, null, Timeout());
-        Assert.Equal(FaultServer.RequestId, job.RequestId);
+        Assert.Equal(ScriptedFal.RequestId, job.RequestId);
         Assert.Equal(3, s.Count("submit"));
     }
 
     [Fact]
     public async Task An_ingress_error_at_run_is_retried_too()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => n == 0 ? IngressPage(ctx, 504) : FaultServer.Json(ctx, 200, "{\"images\":[]}", ("x-fal-request-id", FaultServer.RequestId)));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => n == 0 ? IngressPage(ctx, 504) : ScriptedFal.Json(ctx, 200, "{\"images\":[]}", ("x-fal-request-id", ScriptedFal.RequestId)));
         using var client = Direct(s);
         var r = await client.RunAsync(Edit, Body, null, null, Timeout());
-        Assert.Equal(FaultServer.RequestId, r.RequestId);
+        Assert.Equal(ScriptedFal.RequestId, r.RequestId);
         Assert.Equal(2, s.Count("run"));
     }
 
@@ -67,9 +62,9 @@ public sealed class GatewayErrorTests
     [InlineData(504)]
     public async Task A_server_error_at_submit_that_names_the_request_is_followed_by_that_id(int code)
     {
-        await using var s = await FaultServer.StartAsync(async (ctx, route, n) =>
+        await using var s = await ScriptedFal.StartAsync(async (ctx, route, n) =>
         {
-            await FaultServer.Drain(ctx);
+            await ScriptedFal.Drain(ctx);
             await ServerError(ctx, code, OtherId);
         });
         using var client = Direct(s);
@@ -84,13 +79,13 @@ public sealed class GatewayErrorTests
     [Fact]
     public async Task An_adopted_job_is_waited_for_and_its_result_delivered()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => route switch
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => route switch
         {
             "submit" => ServerError(ctx, 504),
             "stream" => ServerError(ctx, 502), // fal's error on the stream too: status polling takes over
-            "status" => FaultServer.Status(ctx, n == 0 ? JobStatus.InProgress : JobStatus.Completed),
+            "status" => ScriptedFal.Status(ctx, n == 0 ? JobStatus.InProgress : JobStatus.Completed),
             "result" when n == 0 => ServerError(ctx, 502),
-            _ => FaultServer.Json(ctx, 200, "{\"images\":[{\"url\":\"https://v3.fal.media/a.png\"}],\"seed\":1}", ("x-fal-request-id", FaultServer.RequestId)),
+            _ => ScriptedFal.Json(ctx, 200, "{\"images\":[{\"url\":\"https://v3.fal.media/a.png\"}],\"seed\":1}", ("x-fal-request-id", ScriptedFal.RequestId)),
         });
         using var client = Direct(s, o => o.MaxRetryCount = 1);
         var job = await client.SubmitAsync(Edit, Body, null, Timeout());
@@ -100,7 +95,7 @@ public sealed class GatewayErrorTests
         Assert.Contains("a.png", result.Json);
         Assert.Equal(1, s.Count("submit"));
         Assert.Equal(2, s.Count("result"));
-        Assert.All(s.Seen.Where(r => r.Route is "status" or "stream" or "result"), r => Assert.Contains(FaultServer.RequestId, r.Target));
+        Assert.All(s.Seen.Where(r => r.Route is "status" or "stream" or "result"), r => Assert.Contains(ScriptedFal.RequestId, r.Target));
     }
 
     [Theory]
@@ -112,13 +107,13 @@ public sealed class GatewayErrorTests
     [InlineData("cancel", false)]
     public async Task Reads_retry_both_shapes(string op, bool ingress)
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => n == 0
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => n == 0
             ? (ingress ? IngressPage(ctx, 502) : ServerError(ctx, 504))
             : route switch
             {
-                "status" => FaultServer.Status(ctx, JobStatus.Completed),
-                "cancel" => FaultServer.Json(ctx, 400, "{\"status\":\"ALREADY_COMPLETED\"}"),
-                _ => FaultServer.Json(ctx, 200, "{\"images\":[]}"),
+                "status" => ScriptedFal.Status(ctx, JobStatus.Completed),
+                "cancel" => ScriptedFal.Json(ctx, 400, "{\"status\":\"ALREADY_COMPLETED\"}"),
+                _ => ScriptedFal.Json(ctx, 200, "{\"images\":[]}"),
             });
         using var client = Direct(s);
         switch (op)
@@ -135,7 +130,7 @@ public sealed class GatewayErrorTests
     [InlineData(false)]
     public async Task A_stream_refused_in_either_shape_still_ends_in_the_completion(bool ingress)
     {
-        await using var s = await FaultServer.StartAsync(async (ctx, route, n) =>
+        await using var s = await ScriptedFal.StartAsync(async (ctx, route, n) =>
         {
             if (route == "stream" && n == 0)
             {
@@ -146,12 +141,12 @@ public sealed class GatewayErrorTests
 
             if (route == "stream")
             {
-                await FaultServer.StartStream(ctx);
-                await FaultServer.Write(ctx, "data: " + FaultServer.StatusJson(JobStatus.Completed) + "\n\n");
+                await ScriptedFal.StartStream(ctx);
+                await ScriptedFal.Write(ctx, "data: " + ScriptedFal.StatusJson(JobStatus.Completed) + "\n\n");
                 return;
             }
 
-            await FaultServer.Status(ctx, JobStatus.InProgress);
+            await ScriptedFal.Status(ctx, JobStatus.InProgress);
         });
         using var client = Direct(s);
         var done = await client.WaitAsync(Queued, new WaitOptions(), Timeout());
@@ -162,9 +157,9 @@ public sealed class GatewayErrorTests
     [Fact]
     public async Task A_connection_dropped_before_any_header_at_submit_is_one_error_saying_a_job_may_exist()
     {
-        await using var s = await FaultServer.StartAsync(async (ctx, route, n) =>
+        await using var s = await ScriptedFal.StartAsync(async (ctx, route, n) =>
         {
-            await FaultServer.Drain(ctx);
+            await ScriptedFal.Drain(ctx);
             ctx.Abort();
         });
         using var client = Direct(s);
@@ -185,7 +180,7 @@ public sealed class GatewayErrorTests
     public async Task A_gateway_error_from_nobody_in_particular_at_submit_is_reported_with_the_same_note(int code)
     {
         // JSON, no request id, no proxy page: it may have come from anywhere after the job was made.
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => FaultServer.Json(ctx, code, "{\"detail\":\"upstream\"}"));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => ScriptedFal.Json(ctx, code, "{\"detail\":\"upstream\"}"));
         using var client = Direct(s);
         var ex = await Assert.ThrowsAsync<FalApiException>(() => client.SubmitAsync(Edit, Body, null, Timeout()));
         Assert.Equal(FalErrorKind.Server, ex.Kind);
@@ -198,7 +193,7 @@ public sealed class GatewayErrorTests
     [Fact]
     public async Task A_rejection_is_not_called_ambiguous()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => FaultServer.Json(ctx, 503, "{\"detail\":\"busy\"}", ("Retry-After", "0")));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => ScriptedFal.Json(ctx, 503, "{\"detail\":\"busy\"}", ("Retry-After", "0")));
         using var client = Direct(s, o => o.MaxRetryCount = 1);
         var ex = await Assert.ThrowsAsync<FalApiException>(() => client.SubmitAsync(Edit, Body, null, Timeout()));
         Assert.Equal(2, ex.Attempts);
@@ -208,7 +203,7 @@ public sealed class GatewayErrorTests
     [Fact]
     public async Task A_server_error_at_run_names_the_request_and_is_not_run_again()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => ServerError(ctx, 502, OtherId));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => ServerError(ctx, 502, OtherId));
         using var client = Direct(s);
         var ex = await Assert.ThrowsAsync<FalApiException>(() => client.RunAsync(Edit, Body, null, null, Timeout()));
         Assert.Equal(FalErrorKind.Server, ex.Kind);
@@ -220,8 +215,8 @@ public sealed class GatewayErrorTests
     [Fact]
     public async Task A_user_start_timeout_at_submit_is_neither_adopted_nor_retried()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) =>
-            FaultServer.Json(ctx, 504, "{\"detail\":\"Request timed out\",\"error_type\":\"request_timeout\"}", ("X-Fal-Request-Timeout-Type", "user"), ("x-fal-request-id", OtherId)));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) =>
+            ScriptedFal.Json(ctx, 504, "{\"detail\":\"Request timed out\",\"error_type\":\"request_timeout\"}", ("X-Fal-Request-Timeout-Type", "user"), ("x-fal-request-id", OtherId)));
         using var client = Direct(s);
         var ex = await Assert.ThrowsAsync<FalApiException>(() => client.SubmitAsync(Edit, Body, null, Timeout()));
         Assert.Equal(FalErrorKind.StartTimeout, ex.Kind);
@@ -232,8 +227,8 @@ public sealed class GatewayErrorTests
     [Fact]
     public async Task A_request_id_that_echoes_the_key_is_not_adopted_and_the_key_stays_out_of_the_error()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) =>
-            FaultServer.Json(ctx, 502, "{\"detail\":\"" + Key + "\"}", ("x-fal-request-id", Key)));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) =>
+            ScriptedFal.Json(ctx, 502, "{\"detail\":\"" + Key + "\"}", ("x-fal-request-id", Key)));
         using var client = Direct(s);
         var ex = await Assert.ThrowsAsync<FalApiException>(() => client.SubmitAsync(Edit, Body, null, Timeout()));
         Assert.Null(ex.RequestId);

@@ -1,11 +1,5 @@
-using System;
-using System.Collections.Generic;
 using System.Diagnostics;
-using System.Linq;
 using System.Threading;
-using System.Threading.Tasks;
-using Seedream.Protocol;
-using Xunit;
 using static Seedream.Core.Tests.Faults.FaultClients;
 
 namespace Seedream.Core.Tests.Faults;
@@ -13,25 +7,25 @@ namespace Seedream.Core.Tests.Faults;
 /// <summary>Status streams that misbehave: the wait must still end, by polling if need be.</summary>
 public sealed class StreamFallbackTests
 {
-    private static string Event(string status, string? extra = null) => "data: " + FaultServer.StatusJson(status, extra) + "\n\n";
+    private static string Event(string status, string? extra = null) => "data: " + ScriptedFal.StatusJson(status, extra) + "\n\n";
 
     private static Task Hang(Microsoft.AspNetCore.Http.HttpContext ctx) => Task.Delay(System.Threading.Timeout.Infinite, ctx.RequestAborted);
 
     [Fact]
     public async Task A_stream_that_breaks_before_completion_falls_back_and_completes()
     {
-        await using var s = await FaultServer.StartAsync(async (ctx, route, n) =>
+        await using var s = await ScriptedFal.StartAsync(async (ctx, route, n) =>
         {
             if (route == "stream")
             {
-                await FaultServer.StartStream(ctx);
-                await FaultServer.Write(ctx, Event(JobStatus.InProgress));
+                await ScriptedFal.StartStream(ctx);
+                await ScriptedFal.Write(ctx, Event(JobStatus.InProgress));
                 await Task.Delay(100); // let the client take the headers and the event first
                 ctx.Abort();
                 return;
             }
             // Still running at the first check after each break; done after that.
-            await FaultServer.Status(ctx, n < 2 ? JobStatus.InProgress : JobStatus.Completed);
+            await ScriptedFal.Status(ctx, n < 2 ? JobStatus.InProgress : JobStatus.Completed);
         });
         using var client = Direct(s);
         var updates = new List<string>();
@@ -49,10 +43,10 @@ public sealed class StreamFallbackTests
     [Fact]
     public async Task A_broken_stream_reports_why()
     {
-        await using var s = await FaultServer.StartAsync(async (ctx, route, n) =>
+        await using var s = await ScriptedFal.StartAsync(async (ctx, route, n) =>
         {
-            await FaultServer.StartStream(ctx);
-            await FaultServer.Write(ctx, ": ping\n\n" + Event(JobStatus.InQueue));
+            await ScriptedFal.StartStream(ctx);
+            await ScriptedFal.Write(ctx, ": ping\n\n" + Event(JobStatus.InQueue));
             await Task.Delay(100);
             ctx.Abort();
         });
@@ -67,16 +61,16 @@ public sealed class StreamFallbackTests
     [Fact]
     public async Task A_silent_stream_is_abandoned_after_the_idle_timeout()
     {
-        await using var s = await FaultServer.StartAsync(async (ctx, route, n) =>
+        await using var s = await ScriptedFal.StartAsync(async (ctx, route, n) =>
         {
             if (route == "stream")
             {
-                await FaultServer.StartStream(ctx);
-                await FaultServer.Write(ctx, Event(JobStatus.InProgress));
+                await ScriptedFal.StartStream(ctx);
+                await ScriptedFal.Write(ctx, Event(JobStatus.InProgress));
                 await Hang(ctx); // then nothing at all, not even a ping
                 return;
             }
-            await FaultServer.Status(ctx, JobStatus.Completed);
+            await ScriptedFal.Status(ctx, JobStatus.Completed);
         });
         using var client = Direct(s, o => o.StreamIdleTimeout = TimeSpan.FromMilliseconds(300));
         var clock = Stopwatch.StartNew();
@@ -95,17 +89,17 @@ public sealed class StreamFallbackTests
     {
         // StreamIdleTimeout is documented as "nothing, not even a ping": a queued request may
         // wait long with only keep-alives, and that is no reason to drop the stream.
-        await using var s = await FaultServer.StartAsync(async (ctx, route, n) =>
+        await using var s = await ScriptedFal.StartAsync(async (ctx, route, n) =>
         {
-            if (route != "stream") { await FaultServer.Status(ctx, JobStatus.Completed); return; }
-            await FaultServer.StartStream(ctx);
-            await FaultServer.Write(ctx, Event(JobStatus.InQueue, "\"queue_position\":4"));
+            if (route != "stream") { await ScriptedFal.Status(ctx, JobStatus.Completed); return; }
+            await ScriptedFal.StartStream(ctx);
+            await ScriptedFal.Write(ctx, Event(JobStatus.InQueue, "\"queue_position\":4"));
             for (var i = 0; i < 16; i++)
             {
                 await Task.Delay(50, ctx.RequestAborted);
-                await FaultServer.Write(ctx, ": ping\n\n");
+                await ScriptedFal.Write(ctx, ": ping\n\n");
             }
-            await FaultServer.Write(ctx, Event(JobStatus.Completed));
+            await ScriptedFal.Write(ctx, Event(JobStatus.Completed));
         });
         var log = new Emulated.ListLog();
         using var client = Direct(s, o => { o.StreamIdleTimeout = TimeSpan.FromMilliseconds(500); o.Log = log; });
@@ -121,9 +115,9 @@ public sealed class StreamFallbackTests
     [Fact]
     public async Task A_stream_that_is_not_an_event_stream_switches_to_polling_at_once()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => route == "stream"
-            ? FaultServer.Json(ctx, 200, FaultServer.StatusJson(JobStatus.InProgress))
-            : FaultServer.Status(ctx, n < 3 ? JobStatus.InProgress : JobStatus.Completed));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => route == "stream"
+            ? ScriptedFal.Json(ctx, 200, ScriptedFal.StatusJson(JobStatus.InProgress))
+            : ScriptedFal.Status(ctx, n < 3 ? JobStatus.InProgress : JobStatus.Completed));
         using var client = Direct(s);
         var ex = await Assert.ThrowsAsync<FalStreamException>(() => client.StreamStatusAsync(Queued, false, null, Timeout()));
         Assert.True(ex.Unavailable);
@@ -137,13 +131,13 @@ public sealed class StreamFallbackTests
     [Fact]
     public async Task An_oversized_stream_event_falls_back()
     {
-        await using var s = await FaultServer.StartAsync(async (ctx, route, n) =>
+        await using var s = await ScriptedFal.StartAsync(async (ctx, route, n) =>
         {
-            if (route != "stream") { await FaultServer.Status(ctx, JobStatus.Completed); return; }
-            await FaultServer.StartStream(ctx);
+            if (route != "stream") { await ScriptedFal.Status(ctx, JobStatus.Completed); return; }
+            await ScriptedFal.StartStream(ctx);
             var chunk = "data: " + new string('x', 64 * 1024) + "\n";
             // 9 MB of one event: more than the parser's 8 MB bound.
-            for (var i = 0; i < 150 && !ctx.RequestAborted.IsCancellationRequested; i++) await FaultServer.Write(ctx, chunk);
+            for (var i = 0; i < 150 && !ctx.RequestAborted.IsCancellationRequested; i++) await ScriptedFal.Write(ctx, chunk);
         });
         using var client = Direct(s);
         var done = await client.WaitAsync(Queued, new WaitOptions(), Timeout(30));
@@ -154,7 +148,7 @@ public sealed class StreamFallbackTests
     [Fact]
     public async Task A_stream_refused_for_auth_fails_the_wait_instead_of_polling()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => FaultServer.Json(ctx, 401, "{\"detail\":\"Invalid key\"}"));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => ScriptedFal.Json(ctx, 401, "{\"detail\":\"Invalid key\"}"));
         using var client = Direct(s);
         var ex = await Assert.ThrowsAsync<FalApiException>(() => client.WaitAsync(Queued, new WaitOptions(), Timeout()));
         Assert.Equal(FalErrorKind.Unauthorized, ex.Kind);
@@ -164,8 +158,8 @@ public sealed class StreamFallbackTests
     [Fact]
     public async Task Polling_slows_down_while_nothing_changes()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) =>
-            FaultServer.Status(ctx, n < 8 ? JobStatus.InQueue : JobStatus.Completed, "\"queue_position\":2"));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) =>
+            ScriptedFal.Status(ctx, n < 8 ? JobStatus.InQueue : JobStatus.Completed, "\"queue_position\":2"));
         using var client = Direct(s);
         await client.WaitAsync(Queued, new WaitOptions { UseStream = false, PollInterval = TimeSpan.FromMilliseconds(20), MaxPollInterval = TimeSpan.FromMilliseconds(100) }, Timeout());
         var at = s.Seen.Select(r => r.At).ToArray();

@@ -1,8 +1,3 @@
-using System;
-using System.Linq;
-using System.Threading.Tasks;
-using Seedream.Protocol;
-using Xunit;
 using static Seedream.Core.Tests.Faults.FaultClients;
 
 namespace Seedream.Core.Tests.Faults;
@@ -10,20 +5,20 @@ namespace Seedream.Core.Tests.Faults;
 /// <summary>Where the key may go: only the configured API origin or proxy, never where a server points.</summary>
 public sealed class TrustTests
 {
-    private static Task<FaultServer> ForeignAsync() =>
-        FaultServer.StartAsync((ctx, route, n) => FaultServer.Json(ctx, 200, "{\"status\":\"COMPLETED\",\"images\":[]}"));
+    private static Task<ScriptedFal> ForeignAsync() =>
+        ScriptedFal.StartAsync((ctx, route, n) => ScriptedFal.Json(ctx, 200, "{\"status\":\"COMPLETED\",\"images\":[]}"));
 
     [Fact]
     public async Task Urls_from_a_submit_answer_that_point_elsewhere_are_ignored()
     {
         await using var foreign = await ForeignAsync();
-        var elsewhere = new Uri(foreign.BaseUrl, "fal-ai/bytedance/requests/" + FaultServer.RequestId).AbsoluteUri;
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => route switch
+        var elsewhere = new Uri(foreign.BaseUrl, "fal-ai/bytedance/requests/" + ScriptedFal.RequestId).AbsoluteUri;
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => route switch
         {
-            "submit" => FaultServer.SubmitOk(ctx, $"\"status_url\":\"{elsewhere}/status\",\"response_url\":\"{elsewhere}\",\"cancel_url\":\"{elsewhere}/cancel\""),
-            "status" => FaultServer.Status(ctx, JobStatus.Completed, $"\"response_url\":\"{elsewhere}\""),
-            "cancel" => FaultServer.Json(ctx, 400, "{\"status\":\"ALREADY_COMPLETED\"}"),
-            _ => FaultServer.Json(ctx, 200, "{\"images\":[],\"seed\":1}"),
+            "submit" => ScriptedFal.SubmitOk(ctx, $"\"status_url\":\"{elsewhere}/status\",\"response_url\":\"{elsewhere}\",\"cancel_url\":\"{elsewhere}/cancel\""),
+            "status" => ScriptedFal.Status(ctx, JobStatus.Completed, $"\"response_url\":\"{elsewhere}\""),
+            "cancel" => ScriptedFal.Json(ctx, 400, "{\"status\":\"ALREADY_COMPLETED\"}"),
+            _ => ScriptedFal.Json(ctx, 200, "{\"images\":[],\"seed\":1}"),
         });
         using var client = Direct(s);
         var job = await client.SubmitAsync(Edit, Body, null, Timeout());
@@ -38,24 +33,24 @@ public sealed class TrustTests
         await client.CancelAsync(jobRef, Timeout());
 
         // A JobRef rebuilt from stored data is held to the same rule.
-        var tampered = new JobRef(Edit, FaultServer.RequestId, elsewhere + "/status", elsewhere, elsewhere + "/cancel");
+        var tampered = new JobRef(Edit, ScriptedFal.RequestId, elsewhere + "/status", elsewhere, elsewhere + "/cancel");
         await client.GetStatusAsync(tampered, false, Timeout());
         await client.GetResultAsync(tampered, Timeout());
         await client.CancelAsync(tampered, Timeout());
 
         Assert.Empty(foreign.Seen);
         // Built from the endpoint id instead: owner/alias only.
-        Assert.Contains(s.Seen, r => r.Route == "status" && r.Target == "/fal-ai/bytedance/requests/" + FaultServer.RequestId + "/status?logs=0");
-        Assert.Contains(s.Seen, r => r.Route == "result" && r.Target == "/fal-ai/bytedance/requests/" + FaultServer.RequestId);
+        Assert.Contains(s.Seen, r => r.Route == "status" && r.Target == "/fal-ai/bytedance/requests/" + ScriptedFal.RequestId + "/status?logs=0");
+        Assert.Contains(s.Seen, r => r.Route == "result" && r.Target == "/fal-ai/bytedance/requests/" + ScriptedFal.RequestId);
         Assert.All(s.Seen, r => Assert.Equal("Key " + Key, r.Authorization));
     }
 
     [Fact]
     public async Task Urls_on_the_api_origin_are_followed_without_their_query()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => route == "submit"
-            ? FaultServer.SubmitOk(ctx, "\"status_url\":\"" + new Uri(ctx.Request.Scheme + "://" + ctx.Request.Host + "/custom/requests/abc/status?token=leak#frag").AbsoluteUri + "\"")
-            : FaultServer.Status(ctx, JobStatus.InQueue));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => route == "submit"
+            ? ScriptedFal.SubmitOk(ctx, "\"status_url\":\"" + new Uri(ctx.Request.Scheme + "://" + ctx.Request.Host + "/custom/requests/abc/status?token=leak#frag").AbsoluteUri + "\"")
+            : ScriptedFal.Status(ctx, JobStatus.InQueue));
         using var client = Direct(s);
         var job = await client.SubmitAsync(Edit, Body, null, Timeout());
         Assert.EndsWith("/custom/requests/abc/status?token=leak#frag", job.StatusUrl);
@@ -68,10 +63,10 @@ public sealed class TrustTests
     {
         await using var foreign = await ForeignAsync();
         var elsewhere = new Uri(foreign.BaseUrl, "x").AbsoluteUri;
-        await using var proxy = await FaultServer.StartAsync((ctx, route, n) => route switch
+        await using var proxy = await ScriptedFal.StartAsync((ctx, route, n) => route switch
         {
-            "submit" => FaultServer.SubmitOk(ctx, $"\"status_url\":\"{elsewhere}/status\""),
-            _ => FaultServer.Status(ctx, JobStatus.Completed),
+            "submit" => ScriptedFal.SubmitOk(ctx, $"\"status_url\":\"{elsewhere}/status\""),
+            _ => ScriptedFal.Status(ctx, JobStatus.Completed),
         });
         using var client = new FalClient(new FalClientOptions
         {
@@ -88,14 +83,14 @@ public sealed class TrustTests
         Assert.Equal(2, seen.Count);
         Assert.All(seen, r => Assert.Equal("Key " + Key, r.Authorization));
         Assert.Equal("https://queue.fal.run/fal-ai/bytedance/seedream/v5/lite/edit?fal_webhook=https%3A%2F%2Fhooks.example%2Fx%3Fa%3D1%26b%3D2", seen[0].TargetHeader);
-        Assert.Equal("https://queue.fal.run/fal-ai/bytedance/requests/" + FaultServer.RequestId + "/status?logs=0", seen[1].TargetHeader);
+        Assert.Equal("https://queue.fal.run/fal-ai/bytedance/requests/" + ScriptedFal.RequestId + "/status?logs=0", seen[1].TargetHeader);
     }
 
     [Fact]
     public async Task A_redirect_on_an_api_call_is_not_followed()
     {
         await using var foreign = await ForeignAsync();
-        await using var s = await FaultServer.StartAsync((ctx, route, n) =>
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) =>
         {
             ctx.Response.StatusCode = 302;
             ctx.Response.Headers.Location = new Uri(foreign.BaseUrl, "steal").AbsoluteUri;
@@ -115,14 +110,14 @@ public sealed class TrustTests
     [Fact]
     public async Task Upload_urls_and_downloads_never_carry_the_key()
     {
-        await using var cdn = await FaultServer.StartAsync(async (ctx, route, n) =>
+        await using var cdn = await ScriptedFal.StartAsync(async (ctx, route, n) =>
         {
-            if (ctx.Request.Method == "PUT") { await FaultServer.Drain(ctx); ctx.Response.StatusCode = 200; return; }
+            if (ctx.Request.Method == "PUT") { await ScriptedFal.Drain(ctx); ctx.Response.StatusCode = 200; return; }
             if (ctx.Request.Path == "/moved") { ctx.Response.StatusCode = 302; ctx.Response.Headers.Location = "/file.bin"; return; }
-            await FaultServer.Json(ctx, 200, "{\"ok\":true}");
+            await ScriptedFal.Json(ctx, 200, "{\"ok\":true}");
         });
-        await using var api = await FaultServer.StartAsync((ctx, route, n) =>
-            FaultServer.Json(ctx, 200, $"{{\"upload_url\":\"{cdn.BaseUrl}upload/1?sig=s\",\"file_url\":\"{cdn.BaseUrl}file.bin\"}}"));
+        await using var api = await ScriptedFal.StartAsync((ctx, route, n) =>
+            ScriptedFal.Json(ctx, 200, $"{{\"upload_url\":\"{cdn.BaseUrl}upload/1?sig=s\",\"file_url\":\"{cdn.BaseUrl}file.bin\"}}"));
         using var client = Direct(api);
         var path = System.IO.Path.GetTempFileName();
         try
@@ -171,7 +166,7 @@ public sealed class TrustTests
     [Fact]
     public async Task No_key_means_no_request()
     {
-        await using var s = await FaultServer.StartAsync((ctx, route, n) => FaultServer.SubmitOk(ctx));
+        await using var s = await ScriptedFal.StartAsync((ctx, route, n) => ScriptedFal.SubmitOk(ctx));
         using var client = Direct(s, o => o.Credentials = null);
         var ex = await Assert.ThrowsAsync<FalApiException>(() => client.SubmitAsync(Edit, Body, null, Timeout()));
         Assert.Equal(FalErrorKind.Unauthorized, ex.Kind);

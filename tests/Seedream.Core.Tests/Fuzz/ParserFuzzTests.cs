@@ -1,14 +1,8 @@
-using System;
-using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Text;
 using System.Threading;
-using System.Threading.Tasks;
-using Seedream.Protocol;
-using Xunit;
 
 namespace Seedream.Core.Tests.Fuzz;
 
@@ -84,7 +78,7 @@ public sealed class ParserFuzzTests
         Assert.Equal(FalErrorKind.Protocol, ex.Kind);
         Assert.IsType<System.Text.Json.JsonException>(ex.InnerException);
         Assert.Equal(FalErrorKind.Protocol, Assert.Throws<FalApiException>(() => EditResultParser.Parse(body, Job.RequestId, Job.Endpoint.Full, null)).Kind);
-        Assert.Equal(FalErrorKind.Server, client.BuildError(new HttpResponseMessage(HttpStatusCode.InternalServerError), body, null).Kind);
+        Assert.Equal(FalErrorKind.Server, FalErrors.FromAnswer(new ResponseHead(500), body, null, client.Text).Kind);
         Assert.Throws<System.Text.Json.JsonException>(() => PlainJson.Parse(body));
     }
 
@@ -102,7 +96,7 @@ public sealed class ParserFuzzTests
             if (fuzz.Random.Next(3) == 0) resp.Headers.TryAddWithoutValidation("x-fal-retryable", fuzz.Random.Next(2) == 0 ? "true" : "maybe");
             Expect(body, () =>
             {
-                var ex = client.BuildError(resp, body, Job.RequestId);
+                var ex = FalErrors.FromAnswer(ResponseHead.From(resp), body, Job.RequestId, client.Text);
                 Assert.NotNull(ex.Message);
                 Assert.True(ex.Message.Length < 64 * 1024);
                 Assert.True((ex.ResponseBody ?? "").Length <= 16 * 1024 + 1);

@@ -1,8 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
 using System.Text.Json;
-using Xunit;
 
 namespace Seedream.Core.Tests.Units;
 

@@ -1,6 +1,3 @@
-using System.Collections.Generic;
-using Seedream.Protocol;
-using Xunit;
 
 namespace Seedream.Core.Tests.Units;
 

@@ -186,8 +186,8 @@ public class EndpointProfileTests
     // ---------------------------------------------------------------- fields
 
     [Theory]
-    [InlineData(LiteEdit, true)] [InlineData(V45Edit, true)] [InlineData(V4Edit, true)] [InlineData(V45T2I, true)] [InlineData(V4T2I, true)] [InlineData(V3T2I, true)]
-    [InlineData(ProEdit, false)] [InlineData(ProT2I, false)] [InlineData(LiteT2I, false)]
+    [InlineData(LiteEdit, true)] [InlineData(LiteT2I, true)] [InlineData(V45Edit, true)] [InlineData(V4Edit, true)] [InlineData(V45T2I, true)] [InlineData(V4T2I, true)] [InlineData(V3T2I, true)]
+    [InlineData(ProEdit, false)] [InlineData(ProT2I, false)]
     public void Seed_where_the_schema_has_it(string endpoint, bool accepted)
     {
         var codes = Codes(endpoint, r => r.Seed = 42);
@@ -195,8 +195,8 @@ public class EndpointProfileTests
     }
 
     [Theory]
-    [InlineData(LiteEdit, true)] [InlineData(V4Edit, true)] [InlineData(V4T2I, true)]
-    [InlineData(V45Edit, false)] [InlineData(V45T2I, false)] [InlineData(ProEdit, false)] [InlineData(LiteT2I, false)] [InlineData(V3T2I, false)]
+    [InlineData(LiteEdit, true)] [InlineData(LiteT2I, true)] [InlineData(V4Edit, true)] [InlineData(V4T2I, true)]
+    [InlineData(V45Edit, false)] [InlineData(V45T2I, false)] [InlineData(ProEdit, false)] [InlineData(V3T2I, false)]
     public void Enhance_prompt_mode_where_the_schema_has_it(string endpoint, bool accepted)
     {
         var codes = Codes(endpoint, r => r.EnhancePromptMode = "fast");

@@ -1,7 +1,3 @@
-using System;
-using System.Collections.Generic;
-using Seedream.Protocol;
-using Xunit;
 
 namespace Seedream.Core.Tests.Units;
 

@@ -1,9 +1,6 @@
-using System;
 using System.IO;
-using System.Linq;
 using System.Text;
 using Seedream.Storage;
-using Xunit;
 
 namespace Seedream.Core.Tests.Units;
 

@@ -1,8 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
 using Seedream.Emulator;
-using Xunit;
 
 namespace Seedream.Core.Tests.Units;
 

@@ -1,4 +1,3 @@
-using Xunit;
 
 namespace Seedream.Core.Tests.Units;
 

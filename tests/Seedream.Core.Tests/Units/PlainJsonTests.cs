@@ -1,10 +1,5 @@
-using System;
 using System.Collections;
-using System.Collections.Generic;
-using System.Linq;
 using System.Text.Json;
-using Seedream.Protocol;
-using Xunit;
 
 namespace Seedream.Core.Tests.Units;
 

@@ -1,11 +1,7 @@
-using System;
-using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using Seedream.Protocol;
-using Xunit;
 
 namespace Seedream.Core.Tests.Units;
 

@@ -1,9 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
 using System.Text;
-using Seedream.Protocol;
-using Xunit;
 
 namespace Seedream.Core.Tests.Units;
 

@@ -1,12 +1,8 @@
-using System;
-using System.Collections.Generic;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Threading;
-using System.Threading.Tasks;
 using Seedream.Emulator;
 using Seedream.Webhooks;
-using Xunit;
 
 namespace Seedream.Core.Tests.Webhooks;
 

@@ -8,21 +8,32 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
-using Seedream.Storage;
+using Seedream.Protocol;
+using Seedream.Protocol.Transport;
 
-namespace Seedream.Protocol
+namespace Seedream.Storage
 {
-    public sealed partial class FalClient
+    /// <summary>
+    /// fal storage over the client's transport: uploads (the key only on the initiate call, never
+    /// on the upload URL) and downloads (never the key). Transfers are bounded by inactivity, not
+    /// by their total duration (<see cref="FalCall.Transfer"/>).
+    /// </summary>
+    internal sealed class FalStorage
     {
         /// <summary>Files larger than this go up in parts (fal's clients use the same threshold).</summary>
         public const long MultipartThreshold = 90L * 1024 * 1024;
         /// <summary>Size of one multipart part.</summary>
         public const long PartSize = 10L * 1024 * 1024;
 
+        private readonly FalClient _client;
+
+        public FalStorage(FalClient client) => _client = client;
+
+        private FalClientOptions Options => _client.Options;
+
         /// <summary>
         /// Uploads a local file to fal storage and returns its URL: <c>initiate</c> then one <c>PUT</c>,
-        /// or for files over 90 MB <c>initiate-multipart</c>, 10 MB parts and <c>complete</c>. The
-        /// key goes only to the initiate call (API host or proxy), never to the upload URL.
+        /// or for files over 90 MB <c>initiate-multipart</c>, 10 MB parts and <c>complete</c>.
         /// </summary>
         public async Task<File> UploadFileAsync(string path, UploadOptions? options, CancellationToken cancellationToken)
         {
@@ -43,16 +54,13 @@ namespace Seedream.Protocol
             var (uploadUrl, fileUrl) = await InitiateUploadAsync(multipart, contentType, fileName, options.ExpiresIn, cancellationToken).ConfigureAwait(false);
             if (!multipart)
             {
-                await ExecuteAsync(FalOperation.StorageUpload, () =>
+                await _client.SendAsync(new FalCall<bool>(FalOperation.StorageUpload, () =>
                     {
                         Interlocked.Exchange(ref sent, 0);
-                        var req = new HttpRequestMessage(HttpMethod.Put, uploadUrl) { Content = new FileSliceContent(info.FullName, 0, size, contentType, Report) };
-                        req.Headers.TryAddWithoutValidation("User-Agent", Options.UserAgent);
-                        return req;
+                        return Put(uploadUrl, new FileSliceContent(info.FullName, 0, size, contentType, Report));
                     },
-                    code => code >= 200 && code < 300,
-                    (resp, token) => Task.FromResult(true),
-                    null, cancellationToken, longLived: false).ConfigureAwait(false);
+                    (resp, token) => Task.FromResult(true))
+                { Transfer = true }, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -67,18 +75,15 @@ namespace Seedream.Protocol
                     var partUrl = new Uri(baseUrl + "/" + n.ToString(CultureInfo.InvariantCulture) + query);
                     var partNumber = n;
                     var before = Interlocked.Read(ref sent);
-                    var etag = await ExecuteAsync(FalOperation.StorageUpload, () =>
+                    var etag = await _client.SendAsync(new FalCall<string>(FalOperation.StorageUpload, () =>
                         {
                             // A retried part starts its progress over.
                             Interlocked.Exchange(ref sent, before);
-                            var req = new HttpRequestMessage(HttpMethod.Put, partUrl) { Content = new FileSliceContent(info.FullName, offset, length, contentType, Report) };
-                            req.Headers.TryAddWithoutValidation("User-Agent", Options.UserAgent);
-                            return req;
+                            return Put(partUrl, new FileSliceContent(info.FullName, offset, length, contentType, Report));
                         },
-                        code => code >= 200 && code < 300,
                         async (resp, token) =>
                         {
-                            var body = await ReadBodyAsync(resp, token, 64 * 1024).ConfigureAwait(false);
+                            var body = await _client.ReadBodyAsync(resp, token, 64 * 1024).ConfigureAwait(false);
                             string? tag = null;
                             try
                             {
@@ -87,10 +92,10 @@ namespace Seedream.Protocol
                             }
                             catch (JsonException) { }
                             tag ??= resp.Headers.ETag?.Tag;
-                            if (string.IsNullOrEmpty(tag)) throw Protocol($"The storage answered part {partNumber} without an etag.", resp, body, null);
+                            if (string.IsNullOrEmpty(tag)) throw _client.Protocol($"The storage answered part {partNumber} without an etag.", resp, body, null);
                             return tag!;
-                        },
-                        null, cancellationToken).ConfigureAwait(false);
+                        })
+                    { Transfer = true }, cancellationToken).ConfigureAwait(false);
                     parts.Add(new KeyValuePair<int, string>(n, etag));
                 }
                 var completeUrl = new Uri(baseUrl + "/complete" + query);
@@ -98,15 +103,9 @@ namespace Seedream.Protocol
                 {
                     ["parts"] = parts.Select(p => (object?)new Dictionary<string, object?> { ["partNumber"] = p.Key, ["etag"] = p.Value }).ToList(),
                 });
-                await ExecuteAsync(FalOperation.StorageComplete, () =>
-                    {
-                        var req = new HttpRequestMessage(HttpMethod.Post, completeUrl) { Content = new StringContent(completeBody, Encoding.UTF8, "application/json") };
-                        req.Headers.TryAddWithoutValidation("User-Agent", Options.UserAgent);
-                        return req;
-                    },
-                    code => code >= 200 && code < 300,
-                    (resp, token) => Task.FromResult(true),
-                    null, cancellationToken).ConfigureAwait(false);
+                await _client.SendAsync(new FalCall<bool>(FalOperation.StorageComplete,
+                    () => KeylessRequest(HttpMethod.Post, completeUrl, new StringContent(completeBody, Encoding.UTF8, "application/json")),
+                    (resp, token) => Task.FromResult(true)), cancellationToken).ConfigureAwait(false);
             }
 
             return new File
@@ -122,14 +121,14 @@ namespace Seedream.Protocol
 
         private async Task<(Uri UploadUrl, Uri FileUrl)> InitiateUploadAsync(bool multipart, string contentType, string fileName, TimeSpan? expiresIn, CancellationToken ct)
         {
-            var url = new Uri(Combine(Options.RestUrl, multipart ? "storage/upload/initiate-multipart" : "storage/upload/initiate").AbsoluteUri + "?storage_type=fal-cdn-v3");
+            var url = new Uri(FalClient.Combine(Options.RestUrl, multipart ? "storage/upload/initiate-multipart" : "storage/upload/initiate").AbsoluteUri + "?storage_type=fal-cdn-v3");
             var body = PlainJson.Serialize(new Dictionary<string, object?> { ["content_type"] = contentType, ["file_name"] = fileName });
             string? lifecycle = null;
             if (expiresIn.HasValue)
                 lifecycle = PlainJson.Serialize(new Dictionary<string, object?> { ["expiration_duration_seconds"] = (long)expiresIn.Value.TotalSeconds });
-            return await ExecuteAsync(FalOperation.StorageInitiate, () =>
+            return await _client.SendAsync(new FalCall<(Uri, Uri)>(FalOperation.StorageInitiate, () =>
                 {
-                    var req = NewApiRequest(HttpMethod.Post, url);
+                    var req = _client.NewApiRequest(HttpMethod.Post, url);
                     if (lifecycle != null)
                     {
                         // Storage initiation reads the -Preference header; the CDN the plain one. Send both.
@@ -139,18 +138,26 @@ namespace Seedream.Protocol
                     req.Content = new StringContent(body, Encoding.UTF8, "application/json");
                     return req;
                 },
-                code => code >= 200 && code < 300,
                 async (resp, token) =>
                 {
-                    var text = await ReadBodyAsync(resp, token, 1024 * 1024).ConfigureAwait(false);
-                    using var doc = ParseJson(text, resp, null);
+                    var text = await _client.ReadBodyAsync(resp, token, 1024 * 1024).ConfigureAwait(false);
+                    using var doc = _client.ParseJson(text, resp, null);
                     var upload = PlainJson.GetString(doc.RootElement, "upload_url");
                     var file = PlainJson.GetString(doc.RootElement, "file_url");
                     if (!IsHttpUrl(upload, out var uploadUri) || !IsHttpUrl(file, out var fileUri))
-                        throw Protocol("The storage answered without a usable upload_url and file_url.", resp, text, null);
+                        throw _client.Protocol("The storage answered without a usable upload_url and file_url.", resp, text, null);
                     return (uploadUri!, fileUri!);
-                },
-                null, ct).ConfigureAwait(false);
+                }), ct).ConfigureAwait(false);
+        }
+
+        private HttpRequestMessage Put(Uri url, HttpContent content) => KeylessRequest(HttpMethod.Put, url, content);
+
+        /// <summary>A request to a storage or download host: built by hand, never through NewApiRequest, so it never carries the key.</summary>
+        private HttpRequestMessage KeylessRequest(HttpMethod method, Uri url, HttpContent? content = null)
+        {
+            var req = new HttpRequestMessage(method, url) { Content = content };
+            req.Headers.TryAddWithoutValidation("User-Agent", Options.UserAgent);
+            return req;
         }
 
         private static bool IsHttpUrl(string? text, out Uri? uri)
@@ -173,16 +180,13 @@ namespace Seedream.Protocol
             for (var hop = 0; hop <= 5; hop++)
             {
                 var target = current!;
-                var result = await ExecuteAsync(FalOperation.Download, () =>
-                    {
-                        // Built by hand, never through NewApiRequest: download hosts must not see the key.
-                        var req = new HttpRequestMessage(HttpMethod.Get, target);
-                        req.Headers.TryAddWithoutValidation("User-Agent", Options.UserAgent);
-                        return req;
-                    },
-                    code => (code >= 200 && code < 300) || (code >= 300 && code < 400),
-                    (resp, token) => ReadDownloadAsync(resp, target, destination, expectedSize, maxBytes, progress, token),
-                    null, cancellationToken).ConfigureAwait(false);
+                var result = await _client.SendAsync(new FalCall<DownloadResult>(FalOperation.Download,
+                    () => KeylessRequest(HttpMethod.Get, target),
+                    (resp, token) => ReadDownloadAsync(resp, target, destination, expectedSize, maxBytes, progress, token))
+                {
+                    Accepts = code => code >= 200 && code < 400,
+                    Transfer = true,
+                }, cancellationToken).ConfigureAwait(false);
                 if (result.Length >= 0) return result;
                 if (!IsHttpUrl(result.FinalUrl, out current))
                     throw new FalDownloadException(DownloadFailure.BadRedirect, $"The server redirected to '{FalClient.Truncate(result.FinalUrl, 200)}', which is not http or https.");
@@ -230,7 +234,6 @@ namespace Seedream.Protocol
                     }
                     if (n == 0) break;
                     total += n;
-                    Touch();
                     if (total > maxBytes)
                         throw new FalDownloadException(DownloadFailure.TooLarge, $"The download exceeded the {maxBytes:N0}-byte limit.") { StatusCode = resp.StatusCode };
                     await fs.WriteAsync(buffer, 0, n, token).ConfigureAwait(false);

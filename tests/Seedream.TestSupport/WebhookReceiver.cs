@@ -5,12 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Seedream.TestSupport;
 
@@ -25,20 +20,19 @@ public sealed record ReceivedWebhook(
 
 /// <summary>
 /// A loopback HTTP server standing in for a webhook endpoint. It records every request and answers
-/// with the scripted status codes in order (200 once the script runs out). Shared by the emulator
-/// and module test projects (linked source).
+/// with the scripted status codes in order (200 once the script runs out). Used by the emulator
+/// and module tests.
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackHost _host = null!;
     private readonly object _gate = new();
     private readonly List<ReceivedWebhook> _received = new();
     private readonly Queue<int> _script;
     private readonly SemaphoreSlim _arrived = new(0);
 
-    private WebhookReceiver(WebApplication app, IEnumerable<int> script)
+    private WebhookReceiver(IEnumerable<int> script)
     {
-        _app = app;
         _script = new Queue<int>(script);
     }
 
@@ -50,19 +44,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public static async Task<WebhookReceiver> StartAsync(params int[] answers)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            Args = ["--urls", "http://127.0.0.1:0", "--http_ports", "", "--https_ports", ""],
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
-        var app = builder.Build();
-        var receiver = new WebhookReceiver(app, answers);
-        app.Run(receiver.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        receiver.Url = new Uri(address.TrimEnd('/') + "/hooks/fal?source=test");
+        var receiver = new WebhookReceiver(answers);
+        receiver._host = await LoopbackHost.StartAsync(app => app.Run(receiver.HandleAsync));
+        receiver.Url = new Uri(receiver._host.BaseUrl, "hooks/fal?source=test");
         return receiver;
     }
 
@@ -113,8 +97,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
         _arrived.Dispose();
     }
 }
