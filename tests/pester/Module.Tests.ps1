@@ -48,6 +48,13 @@ Describe 'The module' {
 }
 
 Describe 'Reloading the module' {
+    BeforeAll {
+        # The innermost exception of a .NET call that PowerShell wraps in a MethodInvocationException.
+        function Get-CallFailure([scriptblock] $Call) {
+            try { $null = & $Call } catch { return $_.Exception.GetBaseException() }
+            throw 'The call did not fail.'
+        }
+    }
     BeforeEach {
         Import-SeedreamModule
         Disconnect-Seedream
@@ -125,6 +132,51 @@ Describe 'Reloading the module' {
         $context.KeySource | Should -Be 'none'
         $context.Connected | Should -BeFalse
         $context.ProxyUrl | Should -BeNullOrEmpty
+    }
+
+    It 'disposes the removed session''s client, and the next import gets a new one' {
+        Connect-TestEmulator $emulator
+        $store = [Seedream.Commands.Session.SessionStore]
+        $old = $store::GetConnected([runspace]::DefaultRunspace)
+        $job = [Seedream.Protocol.JobRef]::new([Seedream.Protocol.EndpointId]::Parse('fal-ai/bytedance/seedream/v5/lite/edit'), [guid]::NewGuid().ToString())
+        $none = [Threading.CancellationToken]::None
+        # A call fal answers (an unknown request) while the module is loaded...
+        $old.Client.CancelAsync($job, $none).GetAwaiter().GetResult().Outcome | Should -Be 'NotFound'
+
+        Remove-Module Seedream
+        # ...is refused by the same client once the module is gone: its connections are closed.
+        (Get-CallFailure { $old.Client.CancelAsync($job, $none).GetAwaiter().GetResult() }) | Should -BeOfType ([ObjectDisposedException])
+
+        Import-Module $ManifestPath
+        Connect-TestEmulator $emulator
+        $new = $store::GetConnected([runspace]::DefaultRunspace)
+        [object]::ReferenceEquals($new.Client, $old.Client) | Should -BeFalse
+        $new.Client.CancelAsync($job, $none).GetAwaiter().GetResult().Outcome | Should -Be 'NotFound'
+        $result = Invoke-SeedreamEdit -Prompt 'on the new client' -Image $image -ErrorVariable problems
+        $problems | Should -BeNullOrEmpty
+        $result.Images | Should -Not -BeNullOrEmpty
+    }
+
+    It 'disposes the environment''s session and the key-less download client with the module' {
+        $store = [Seedream.Commands.Session.SessionStore]
+        $runspace = [runspace]::DefaultRunspace
+        $keyless = $store::DownloadClient($runspace)
+        $env:FAL_KEY = $emulator.Key
+        $env:SEEDREAM_PROXY_URL = $emulator.ProxyUrl
+        $fromEnvironment = $store::Current($runspace, $null)
+        [object]::ReferenceEquals($store::DownloadClient($runspace), $fromEnvironment.Client) | Should -BeTrue
+        $job = [Seedream.Protocol.JobRef]::new([Seedream.Protocol.EndpointId]::Parse('fal-ai/bytedance/seedream/v5/lite/edit'), [guid]::NewGuid().ToString())
+        $none = [Threading.CancellationToken]::None
+        $target = Join-Path $TestDrive 'keyless.bin'
+
+        Remove-Module Seedream
+
+        (Get-CallFailure { $fromEnvironment.Client.CancelAsync($job, $none).GetAwaiter().GetResult() }) | Should -BeOfType ([ObjectDisposedException])
+        (Get-CallFailure { $keyless.DownloadAsync("$($emulator.Url)/files/none.png", $target, $null, 1024, $null, $none).GetAwaiter().GetResult() }) | Should -BeOfType ([ObjectDisposedException])
+        Import-Module $ManifestPath
+        [object]::ReferenceEquals($store::Current($runspace, $null), $fromEnvironment) | Should -BeFalse
+        Clear-SeedreamEnvironment
+        [object]::ReferenceEquals($store::DownloadClient($runspace), $keyless) | Should -BeFalse
     }
 
     It 'keeps this session''s connection when another runspace reloads or removes the module' {

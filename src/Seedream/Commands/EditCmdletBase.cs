@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Seedream.Commands.Internal;
 using Seedream.Protocol;
+using Seedream.Workflow;
 
 namespace Seedream.Commands
 {
@@ -194,51 +195,6 @@ namespace Seedream.Commands
             ? $"Stopped. The edits already submitted keep running on fal and are recorded in the journal '{JournalUse.Path}': run the same command again with -Journal to collect them without submitting (and paying for) them again."
             : "Stopped. The requests in flight were cancelled on fal. (With -Journal they would keep running, and a rerun would collect them.)";
 
-        /// <summary>Records, from a worker, that the edit's submit is about to go on the wire; warns when an earlier run left it ambiguous.</summary>
-        private protected async Task JournalSubmittingAsync(JournalSlot slot, PreparedEdit edit, Action<string> warn, CancellationToken ct)
-        {
-            if (slot.State == JournalState.Submitting)
-                warn($"The journal '{JournalUse!.Path}' shows that an earlier run was sending '{Short(edit.Request.Prompt)}' when it ended, before fal named a request id. It is submitted again; if fal had received the earlier submit, that job ran (and was billed) without being collected.");
-            await JournalUse!.Journal.RecordSubmittingAsync(slot.Fingerprint, slot.Occurrence, edit.Endpoint.Full, edit.Request.Prompt, edit.InputLabels).ConfigureAwait(false);
-            if (ct.IsCancellationRequested)
-            {
-                // Stopped while the record was being made durable: nothing went on the wire, so the
-                // entry must not look ambiguous to the rerun.
-                await JournalUse.Journal.RecordFailedAsync(slot.Fingerprint, slot.Occurrence, null, "stopped before it was sent").ConfigureAwait(false);
-                ct.ThrowIfCancellationRequested();
-            }
-        }
-
-        /// <summary>Submit options that record the request id durably as soon as fal names it, and keep the job running on a stop.</summary>
-        private protected SubmitOptions JournaledSubmitOptions(PreparedEdit edit, JournalSlot? slot)
-        {
-            if (slot == null || JournalUse == null) return edit.SubmitOptions;
-            var journal = JournalUse.Journal;
-            return new SubmitOptions
-            {
-                WebhookUrl = edit.SubmitOptions.WebhookUrl,
-                Priority = edit.SubmitOptions.Priority,
-                StartTimeout = edit.SubmitOptions.StartTimeout,
-                Headers = edit.SubmitOptions.Headers,
-                Accepted = job => journal.RecordSubmittedAsync(slot.Fingerprint, slot.Occurrence, job),
-                CancelRemoteOnAbort = false,
-            };
-        }
-
-        /// <summary>Records a submit that fal refused outright (no job exists), so a rerun does not call it ambiguous.</summary>
-        private protected async Task JournalSubmitRefusedAsync(JournalSlot? slot, Exception ex)
-        {
-            if (slot == null || JournalUse == null) return;
-            if (ex is FalApiException api && (api.Kind == FalErrorKind.Validation || api.Kind == FalErrorKind.Unauthorized || api.Kind == FalErrorKind.Forbidden
-                || api.Kind == FalErrorKind.NotFound || api.Kind == FalErrorKind.RateLimited || api.Kind == FalErrorKind.BadRequest))
-            {
-                try { await JournalUse.Journal.RecordFailedAsync(slot.Fingerprint, slot.Occurrence, null, api.Message).ConfigureAwait(false); }
-                catch (JournalException) { }
-            }
-        }
-
-        private static string Short(string? s) => s == null ? string.Empty : s.Length <= 60 ? s : s.Substring(0, 57) + "...";
-
         /// <summary>
         /// The validated request, the parsed endpoint and its submit options; null after writing the
         /// record's error. A bad record gets exactly one error: the first problem found, with any
@@ -396,7 +352,7 @@ namespace Seedream.Commands
         {
             var prompt = edit.Request.Prompt ?? string.Empty;
             if (prompt.Length > 60) prompt = prompt.Substring(0, 57) + "...";
-            var names = edit.Images.Take(3).Select(i => ShortName(ImageResolver.Label(i))).ToList();
+            var names = edit.Images.Take(3).Select(i => ShortName(i.Label)).ToList();
             if (edit.Images.Count > 3) names.Add($"{edit.Images.Count - 3} more");
             var target = names.Count == 0 && (edit.Endpoint.Profile?.Kind ?? CommandKind) == EndpointKind.TextToImage
                 ? $"{edit.Endpoint.Full}: '{prompt}'"
@@ -494,6 +450,9 @@ namespace Seedream.Commands
         public IReadOnlyList<ResolvedImage> Images { get; }
         public SubmitOptions SubmitOptions { get; }
         /// <summary>The inputs as results name them (<see cref="EditResult.InputImages"/>).</summary>
-        public string[] InputLabels => Images.Select(ImageResolver.Label).ToArray();
+        public string[] InputLabels => Images.Select(i => i.Label).ToArray();
+
+        /// <summary>The edit as the workflow takes it (the same request and options, not copies).</summary>
+        internal EditSpec ToSpec() => new EditSpec(Endpoint, Request, Images, SubmitOptions);
     }
 }

@@ -12,6 +12,7 @@ using Seedream.Commands.Internal;
 using Seedream.Commands.Session;
 using Seedream.Protocol;
 using Seedream.Storage;
+using Seedream.Workflow;
 
 namespace Seedream.Commands
 {
@@ -171,7 +172,7 @@ namespace Seedream.Commands
         private const int ActivityId = 0x5EED200;
 
         private readonly SaveInputs _inputs = new SaveInputs();
-        private ImageSaver? _saver;
+        private ImageWriter? _saver;
         private string _folder = string.Empty;
         private string? _file;
         private int _saved;
@@ -202,7 +203,7 @@ namespace Seedream.Commands
         /// <summary>Refuse images larger than this.</summary>
         [Parameter]
         [ValidateRange(1, 1024 * 1024)]
-        public int MaximumSizeMB { get; set; } = ImageSaver.DefaultMaximumSizeMB;
+        public int MaximumSizeMB { get; set; } = ImageWriter.DefaultMaximumSizeMB;
 
         protected override void BeginProcessing()
         {
@@ -224,7 +225,8 @@ namespace Seedream.Commands
                 _folder = FileSystemPaths.ResolveFolder(this, Destination, out error) ?? string.Empty;
             }
             if (error != null) ThrowTerminatingError(error);
-            _saver = new ImageSaver(DownloadClient(), template, Force.IsPresent, MaximumSizeMB * 1024L * 1024L);
+            // Downloads need no key, so saving works without Connect-Seedream.
+            _saver = new ImageWriter(SessionStore.DownloadClient(Runspace.DefaultRunspace), template, Force.IsPresent, MaximumSizeMB * 1024L * 1024L);
         }
 
         protected override void ProcessRecord()
@@ -248,13 +250,13 @@ namespace Seedream.Commands
             try { predicted = _saver!.Predict(item, _folder, _file); }
             catch (UnsafePathException ex)
             {
-                WriteError(ImageSaver.ToErrorRecord(ex, item.Target));
+                WriteError(SaveErrors.ToErrorRecord(ex, item.Target));
                 return;
             }
             var exists = System.IO.File.Exists(predicted) || Directory.Exists(predicted);
             if (exists && !Force)
             {
-                WriteError(ImageSaver.ToErrorRecord(ImageSaver.Exists(predicted), item.Target));
+                WriteError(SaveErrors.ToErrorRecord(ImageWriter.Exists(predicted), item.Target));
                 return;
             }
             if (!ShouldProcess(predicted, exists ? "Overwrite with the downloaded image" : "Save image")) return;
@@ -274,7 +276,7 @@ namespace Seedream.Commands
             }
             catch (Exception ex)
             {
-                WriteError(ImageSaver.ToErrorRecord(ex, item.Target));
+                WriteError(SaveErrors.ToErrorRecord(ex, item.Target));
             }
             finally
             {
@@ -294,22 +296,6 @@ namespace Seedream.Commands
             }
             return new FileInfo(path);
         }
-
-        /// <summary>
-        /// Downloads need no key, so saving works without Connect-Seedream: the configured session's
-        /// client when there is one (its retry settings), else a key-less client.
-        /// </summary>
-        private static FalClient DownloadClient()
-        {
-            SeedreamSession? session = null;
-            try { session = SessionStore.Current(Runspace.DefaultRunspace); }
-            catch (ArgumentException) { }
-            if (session == null) return KeylessClient.Value;
-            session.Options.Log ??= RoutingLog.Instance;
-            return session.Client;
-        }
-
-        private static readonly Lazy<FalClient> KeylessClient = new Lazy<FalClient>(() => new FalClient(new FalClientOptions { Log = RoutingLog.Instance }));
     }
 
     /// <summary>-ExpiresIn: fal's lifecycle presets.</summary>

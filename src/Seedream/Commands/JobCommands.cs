@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using Seedream.Commands.Internal;
 using Seedream.Protocol;
+using Seedream.Workflow;
 
 namespace Seedream.Commands
 {
@@ -181,37 +182,9 @@ namespace Seedream.Commands
 
         protected override void ProcessRecord()
         {
-            var prompt = Prompt;
-            var inputs = InputImages;
-            var wait = Wait.IsPresent;
-            var knownStatus = Status;
-            Run(async (client, job, ct) =>
-            {
-                JobStatus? status = null;
-                if (wait) status = await client.WaitAsync(job, new WaitOptions { Logs = false }, ct).ConfigureAwait(false);
-                else if (!string.Equals(knownStatus, JobStatus.Completed, StringComparison.Ordinal)) status = await client.GetStatusAsync(job, false, ct).ConfigureAwait(false);
-                if (status != null && !status.IsCompleted)
-                    throw new JobNotCompletedException(job.RequestId, status.Status);
-                if (status != null && status.IsFailed) await JobOutcome.ThrowFailureAsync(client, job, status, ct).ConfigureAwait(false);
-                var raw = await client.GetResultAsync(job, status?.IsSucceeded == true, ct).ConfigureAwait(false);
-                var result = EditResultParser.Parse(raw.Json, job.RequestId, job.Endpoint.Full, prompt);
-                result.InferenceTime = status?.InferenceTime;
-                result.InputImages = inputs ?? result.InputImages;
-                return result;
-            }, WriteObject);
+            var options = new ReceiveOptions { Wait = Wait.IsPresent, KnownStatus = Status, Prompt = Prompt, InputImages = InputImages };
+            Run((client, job, ct) => new EditWorkflow(client).ReceiveAsync(job, options, ct), WriteObject);
         }
-    }
-
-    /// <summary>The request is still queued or running.</summary>
-    public sealed class JobNotCompletedException : Exception
-    {
-        public JobNotCompletedException(string requestId, string status)
-            : base($"Request {requestId} has not completed yet (status {status}). Wait for it with Wait-SeedreamJob, or use Receive-SeedreamJob -Wait.")
-        {
-            RequestId = requestId;
-        }
-
-        public string RequestId { get; }
     }
 
     /// <summary>

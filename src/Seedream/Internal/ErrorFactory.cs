@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using Seedream.Protocol;
+using Seedream.Workflow;
 using SeedreamException = Seedream.Commands.SeedreamException;
 
 namespace Seedream.Commands.Internal

@@ -1,31 +1,18 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
-using System.Threading;
-using System.Threading.Tasks;
 using Seedream.Protocol;
 using Seedream.Storage;
+using Seedream.Workflow;
 
 namespace Seedream.Commands.Internal
 {
-    /// <summary>An input image after checking: a URL to send, or a local file to upload or inline.</summary>
-    public sealed class ResolvedImage
-    {
-        public string? Url { get; set; }
-        /// <summary>Full file-system path of a local file.</summary>
-        public string? Path { get; set; }
-        public long Length { get; set; }
-        public string? ContentType { get; set; }
-        public bool IsLocal => Path != null;
-    }
-
     /// <summary>
-    /// Turns -Image values into URLs: remote ones are checked, local files are checked (exists, not
-    /// a directory, readable, non-empty, an image) before anything is sent, then uploaded once per
-    /// pipeline or inlined as data URIs.
+    /// Checks -Image values before anything is sent: remote ones by their URL, local files (resolved
+    /// against the PowerShell location: exists, not a directory, readable, non-empty, an image).
+    /// Turning them into URLs (uploads, data URIs) is the workflow's (<see cref="InputImages"/>).
     /// </summary>
     internal static class ImageResolver
     {
@@ -130,17 +117,6 @@ namespace Seedream.Commands.Internal
             return result;
         }
 
-        /// <summary>How an input image is named in results and messages: a local path, a URL, or a short label for a data URI.</summary>
-        public static string Label(ResolvedImage image)
-        {
-            if (image.Path != null) return image.Path;
-            var url = image.Url ?? string.Empty;
-            if (!url.StartsWith("data:", StringComparison.OrdinalIgnoreCase)) return url;
-            var end = url.IndexOfAny(new[] { ';', ',' });
-            var mime = end > 5 ? url.Substring(5, end - 5) : "application/octet-stream";
-            return $"data:{mime} ({url.Length:N0} characters)";
-        }
-
         /// <summary>Resolves a literal path (no wildcards) against the current PowerShell location.</summary>
         public static string ResolveLiteral(PSCmdlet cmdlet, string path)
         {
@@ -181,33 +157,6 @@ namespace Seedream.Commands.Internal
             return null;
         }
 
-        /// <summary>URLs for every image: uploads (deduplicated through <paramref name="cache"/>) or data URIs.</summary>
-        public static async Task<List<string>> ToUrlsAsync(FalClient client, IReadOnlyList<ResolvedImage> images, bool inline, UploadCache cache, CancellationToken ct)
-        {
-            var tasks = new List<Task<string>>();
-            foreach (var image in images)
-            {
-                if (!image.IsLocal) tasks.Add(Task.FromResult(image.Url!));
-                else if (inline) tasks.Add(ToDataUriAsync(image));
-                else tasks.Add(cache.GetOrUpload(client, image, ct));
-            }
-            return new List<string>(await Task.WhenAll(tasks).ConfigureAwait(false));
-        }
-
-        private static async Task<string> ToDataUriAsync(ResolvedImage image)
-        {
-            using var fs = new FileStream(image.Path!, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous);
-            var bytes = new byte[fs.Length];
-            var read = 0;
-            while (read < bytes.Length)
-            {
-                var n = await fs.ReadAsync(bytes, read, bytes.Length - read).ConfigureAwait(false);
-                if (n == 0) break;
-                read += n;
-            }
-            return "data:" + image.ContentType + ";base64," + Convert.ToBase64String(bytes, 0, read);
-        }
-
         /// <summary>The media type of a data URI that declares one other than an image (or generic bytes); else null.</summary>
         private static string? DeclaredNonImage(string url)
         {
@@ -219,33 +168,5 @@ namespace Seedream.Commands.Internal
         }
 
         private static string Short(string? s) => s == null ? string.Empty : s.Length <= 80 ? s : s.Substring(0, 77) + "...";
-    }
-
-    /// <summary>
-    /// Uploads made during one command's pipeline, keyed by file path, size and time: the same file
-    /// used by many records is uploaded once, even when the records run concurrently.
-    /// </summary>
-    internal sealed class UploadCache
-    {
-        private readonly ConcurrentDictionary<string, Lazy<Task<File>>> _uploads = new ConcurrentDictionary<string, Lazy<Task<File>>>(StringComparer.Ordinal);
-
-        public int Count => _uploads.Count;
-
-        public async Task<string> GetOrUpload(FalClient client, ResolvedImage image, CancellationToken ct)
-        {
-            var info = new FileInfo(image.Path!);
-            var key = info.FullName + "|" + info.Length + "|" + info.LastWriteTimeUtc.Ticks;
-            var lazy = _uploads.GetOrAdd(key, _ => new Lazy<Task<File>>(() => client.UploadFileAsync(image.Path!, new UploadOptions { ContentType = image.ContentType }, ct)));
-            try
-            {
-                return (await lazy.Value.ConfigureAwait(false)).Url;
-            }
-            catch
-            {
-                // A failed upload is not remembered: a later record may try again.
-                _uploads.TryRemove(key, out _);
-                throw;
-            }
-        }
     }
 }

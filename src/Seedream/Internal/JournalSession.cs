@@ -4,25 +4,10 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
+using Seedream.Workflow;
 
 namespace Seedream.Commands.Internal
 {
-    /// <summary>One edit's place in the journal: its fingerprint, which identical edit of the run it is, and what the journal already holds for it.</summary>
-    internal sealed class JournalSlot
-    {
-        public JournalSlot(string fingerprint, int occurrence, JournalEntry? entry)
-        {
-            Fingerprint = fingerprint;
-            Occurrence = occurrence;
-            Entry = entry;
-        }
-
-        public string Fingerprint { get; }
-        public int Occurrence { get; }
-        public JournalEntry? Entry { get; }
-        public string? State => Entry?.State;
-    }
-
     /// <summary>
     /// A command's use of a journal: fingerprints computed off the pipeline thread (local files
     /// are hashed once per command), and entries claimed strictly in input order, so the n-th
@@ -54,7 +39,7 @@ namespace Seedream.Commands.Internal
             catch { /* an earlier record's failure is its own */ }
             var fp = await fingerprint.ConfigureAwait(false);
             var (n, entry) = Journal.Claim(fp);
-            return new JournalSlot(fp, n, entry);
+            return new JournalSlot(Journal, fp, n, entry);
         }
 
         private string Fingerprint(PreparedEdit edit) => FingerprintOf(edit, _fileHashes);

@@ -67,6 +67,7 @@ namespace Seedream.Commands.Session
             public SeedreamSession? Connected;
             public SeedreamSession? FromEnvironment;
             public string? EnvironmentFingerprint;
+            public FalClient? Keyless;
         }
 
         private static readonly ConditionalWeakTable<Runspace, Slot> Slots = new ConditionalWeakTable<Runspace, Slot>();
@@ -126,10 +127,28 @@ namespace Seedream.Commands.Session
         }
 
         /// <summary>
+        /// The client for downloads, which need no key: the current session's when there is one
+        /// (its retry settings), else this runspace's key-less client. Both end with the module.
+        /// </summary>
+        public static FalClient DownloadClient(Runspace runspace)
+        {
+            SeedreamSession? session = null;
+            try { session = Current(runspace); }
+            catch (ArgumentException) { }
+            if (session != null) return session.Client;
+            lock (Gate)
+            {
+                var slot = Slots.GetOrCreateValue(runspace);
+                return slot.Keyless ??= new FalClient(new FalClientOptions { Log = RoutingLog.Instance });
+            }
+        }
+
+        /// <summary>
         /// The module was removed from <paramref name="runspace"/> (Remove-Module, or Import-Module
         /// -Force): the settings Connect-Seedream made there end and its clients are disposed, so the
         /// next import there starts afresh (the assembly itself stays loaded, and with it this
-        /// table). Other runspaces (ForEach-Object -Parallel, thread jobs) keep theirs.
+        /// table). Other runspaces (ForEach-Object -Parallel, thread jobs) keep theirs. Work still
+        /// running on a removed client fails with ObjectDisposedException; a new command gets a new client.
         /// </summary>
         public static void Forget(Runspace? runspace)
         {
@@ -143,6 +162,7 @@ namespace Seedream.Commands.Session
                     if (s == null) continue;
                     try { s.Dispose(); } catch (ObjectDisposedException) { }
                 }
+                try { slot.Keyless?.Dispose(); } catch (ObjectDisposedException) { }
             }
         }
 

@@ -1,18 +1,16 @@
 using System;
-using System.Collections;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using Seedream.Protocol;
 using Seedream.Storage;
 
-namespace Seedream.Commands.Internal
+namespace Seedream.Workflow
 {
     /// <summary>One image to save: where its bytes are and what the result said about them.</summary>
-    internal sealed class SaveItem
+    public sealed class SaveItem
     {
         /// <summary>http(s) URL or data URI.</summary>
         public string Source { get; set; } = string.Empty;
@@ -25,90 +23,13 @@ namespace Seedream.Commands.Internal
         public long? Seed { get; set; }
         /// <summary>The Seedream.Image to stamp with LocalPath once saved.</summary>
         public Image? Image { get; set; }
+        /// <summary>What the caller was given (for its error reports); the writer never looks at it.</summary>
         public object? Target { get; set; }
         /// <summary>The first input image of the edit that made it, for {InputName}.</summary>
         public string? InputName { get; set; }
         public bool IsDataUri => Source.StartsWith("data:", StringComparison.OrdinalIgnoreCase);
-    }
 
-    /// <summary>A save that failed for a reason with its own ErrorId.</summary>
-    internal sealed class SaveException : Exception
-    {
-        public SaveException(string errorId, ErrorCategory category, string message, Exception? inner = null) : base(message, inner)
-        {
-            ErrorId = errorId;
-            Category = category;
-        }
-
-        public string ErrorId { get; }
-        public ErrorCategory Category { get; }
-    }
-
-    /// <summary>
-    /// Turns pipeline objects into <see cref="SaveItem"/>s: EditResult (all images), Image, File,
-    /// URL or data-URI strings, Uri, and look-alike objects with Images or Url properties (for
-    /// example results read back with ConvertFrom-Json).
-    /// </summary>
-    internal sealed class SaveInputs
-    {
-        private int _looseIndex;
-
-        public void Expand(object? input, List<SaveItem> items, List<ErrorRecord> errors) => Expand(input, null, null, items, errors, 0);
-
-        private void Expand(object? input, string? requestId, long? seed, List<SaveItem> items, List<ErrorRecord> errors, int depth)
-        {
-            var value = input is PSObject p ? p.BaseObject : input;
-            switch (value)
-            {
-                case null:
-                    errors.Add(ErrorFactory.Create("SeedreamSaveInputInvalid", ErrorCategory.InvalidArgument, "An empty value cannot be saved.", null));
-                    return;
-                case EditResult result:
-                    foreach (var image in result.Images) items.Add(FromImage(image, result.Seed, result, result.InputImages.FirstOrDefault()));
-                    return;
-                case Image image:
-                    items.Add(FromImage(image, image.Seed, image, null));
-                    return;
-                case File file:
-                    AddUrl(file.Url, file, items, errors, file.ContentType, file.FileSize > 0 ? file.FileSize : (long?)null, file.FileName, null, null, seed);
-                    return;
-                case string text:
-                    AddUrl(text, input, items, errors, null, null, null, requestId, null, seed);
-                    return;
-                case Uri uri:
-                    AddUrl(uri.OriginalString, input, items, errors, null, null, null, requestId, null, seed);
-                    return;
-            }
-            if (value is IEnumerable list && depth < 3)
-            {
-                foreach (var element in list) Expand(element, requestId, seed, items, errors, depth + 1);
-                return;
-            }
-
-            // Look-alikes: anything with Images (a result) or Url (an image or file), any casing or snake_case.
-            var pso = PSObject.AsPSObject(input!);
-            var images = Property(pso, "Images");
-            if (images != null && depth < 3)
-            {
-                var rid = Text(pso, "RequestId", "request_id") ?? requestId;
-                var s = Number(pso, "Seed") ?? seed;
-                foreach (var element in images is IEnumerable e && !(images is string) ? e : new[] { images })
-                    Expand(element, rid, s, items, errors, depth + 1);
-                return;
-            }
-            var url = Text(pso, "Url");
-            if (url != null)
-            {
-                var index = Number(pso, "Index");
-                AddUrl(url, input, items, errors, Text(pso, "ContentType", "content_type"), Number(pso, "FileSize", "file_size"),
-                    Text(pso, "FileName", "file_name"), Text(pso, "RequestId", "request_id") ?? requestId, index.HasValue ? (int)index.Value : (int?)null, seed);
-                return;
-            }
-            errors.Add(ErrorFactory.Create("SeedreamSaveInputInvalid", ErrorCategory.InvalidArgument,
-                $"A {value.GetType().Name} cannot be saved: pass a Seedream.EditResult, a Seedream.Image, a URL or a data URI.", input));
-        }
-
-        private static SaveItem FromImage(Image image, long? seed, object target, string? inputName) => new SaveItem
+        public static SaveItem FromImage(Image image, long? seed, object? target, string? inputName) => new SaveItem
         {
             InputName = inputName,
             Source = image.Url,
@@ -122,73 +43,72 @@ namespace Seedream.Commands.Internal
             Target = target,
         };
 
-        private void AddUrl(string url, object? target, List<SaveItem> items, List<ErrorRecord> errors, string? contentType, long? size, string? fileName, string? requestId, int? index, long? seed)
+        /// <summary>Every image of a result; each names the result as its target.</summary>
+        public static IEnumerable<SaveItem> FromResult(EditResult result) =>
+            result.Images.Select(image => FromImage(image, result.Seed, result, result.InputImages.FirstOrDefault()));
+    }
+
+    /// <summary>Why the writer refused to save an image (download refusals are <see cref="FalDownloadException"/>).</summary>
+    public enum SaveFailure
+    {
+        /// <summary>The name is taken (a file without overwrite, or a folder).</summary>
+        Exists,
+        /// <summary>The destination folder cannot be created.</summary>
+        DestinationUnwritable,
+        /// <summary>A data URI that does not decode.</summary>
+        DataUriInvalid,
+    }
+
+    /// <summary>A save the writer refused; nothing was left on disk.</summary>
+    public sealed class ImageSaveException : Exception
+    {
+        public ImageSaveException(SaveFailure reason, string message, Exception? inner = null) : base(message, inner)
         {
-            var problem = InputImage.CheckUrl(url);
-            if (problem != null)
-            {
-                var shown = url.Length <= 80 ? url : url.Substring(0, 77) + "...";
-                errors.Add(ErrorFactory.Create("Seedream" + problem.Value.Code, ErrorCategory.InvalidArgument, $"Cannot save '{shown}': {problem.Value.Message}", target));
-                return;
-            }
-            items.Add(new SaveItem
-            {
-                Source = url.Trim(),
-                ContentType = contentType,
-                ExpectedSize = size,
-                ServerFileName = fileName,
-                RequestId = requestId,
-                // Loose URLs have no position in a result: number them in arrival order.
-                Index = index ?? (requestId == null ? _looseIndex++ : 0),
-                Seed = seed,
-                Target = target,
-            });
+            Reason = reason;
         }
 
-        private static object? Property(PSObject o, params string[] names)
+        public SaveFailure Reason { get; }
+    }
+
+    /// <summary>An image of a result that could not be saved, and why.</summary>
+    public sealed class SaveError
+    {
+        public SaveError(SaveItem item, Exception error)
         {
-            foreach (var n in names)
-            {
-                var v = o.Properties[n]?.Value;
-                if (v != null) return v is PSObject p ? p.BaseObject : v;
-            }
-            return null;
+            Item = item;
+            Error = error;
         }
 
-        private static string? Text(PSObject o, params string[] names) => Property(o, names) is object v ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) : null;
-
-        private static long? Number(PSObject o, params string[] names)
-        {
-            var v = Property(o, names);
-            if (v == null) return null;
-            try { return (long)LanguagePrimitives.ConvertTo(v, typeof(long), System.Globalization.CultureInfo.InvariantCulture); }
-            catch (PSInvalidCastException) { return null; }
-        }
+        public SaveItem Item { get; }
+        public Exception Error { get; }
     }
 
     /// <summary>
     /// Saves images to disk safely: names from a template with every server-provided part
     /// sanitised and the final path kept inside the destination; bytes go to a temp file in the
     /// same folder and are renamed into place only when complete and of the promised size, so a
-    /// failed or cancelled download never leaves a partial file under the final name; an existing
-    /// file is replaced only with -Force; the API key is never sent with a download.
+    /// failed or cancelled download never leaves a partial file under the final name (nor the temp
+    /// file); an existing file is replaced only when overwriting; downloads never carry the API key.
     /// </summary>
-    internal sealed class ImageSaver
+    public sealed class ImageWriter
     {
         public const int DefaultMaximumSizeMB = 512;
+        public const long DefaultMaximumBytes = DefaultMaximumSizeMB * 1024L * 1024L;
 
         private readonly FalClient _client;
         private readonly NameTemplate _template;
         private readonly bool _force;
         private readonly long _maxBytes;
-
         private readonly UniqueNames? _unique;
 
-        // With `unique`, a name that is taken (on disk, or earlier in the same command) becomes the next free one instead of an error.
-        public ImageSaver(FalClient client, NameTemplate template, bool force, long maxBytes, UniqueNames? unique = null)
+        /// <summary>
+        /// With <paramref name="force"/> an existing file is replaced; with <paramref name="unique"/> a
+        /// name that is taken (on disk, or earlier through the same set) becomes the next free one instead of an error.
+        /// </summary>
+        public ImageWriter(FalClient client, NameTemplate template, bool force = false, long maxBytes = DefaultMaximumBytes, UniqueNames? unique = null)
         {
-            _client = client;
-            _template = template;
+            _client = client ?? throw new ArgumentNullException(nameof(client));
+            _template = template ?? throw new ArgumentNullException(nameof(template));
             _force = force;
             _maxBytes = maxBytes;
             _unique = unique;
@@ -196,9 +116,10 @@ namespace Seedream.Commands.Internal
 
         /// <summary>
         /// The path the image will most likely get, before anything is downloaded (for
-        /// ShouldProcess and the existing-file check). The server's content type can still change
+        /// confirmation and the existing-file check). The server's content type can still change
         /// the extension.
         /// </summary>
+        /// <exception cref="UnsafePathException">The name would leave the folder.</exception>
         public string Predict(SaveItem item, string folder, string? explicitPath)
         {
             if (explicitPath != null) return explicitPath;
@@ -206,15 +127,17 @@ namespace Seedream.Commands.Internal
             return Place(item, folder, ext, item.ServerFileName ?? UrlFileName(item.Source));
         }
 
-        /// <summary>Downloads (or decodes) the image and moves it into place; returns the final path.</summary>
-        /// <exception cref="SaveException">A refusal with its own ErrorId; other exceptions are mapped by <see cref="ToErrorRecord"/>.</exception>
+        /// <summary>Downloads (or decodes) the image and moves it into place; returns the final path and stamps <see cref="SaveItem.Image"/>.</summary>
+        /// <exception cref="ImageSaveException">Refused by the writer.</exception>
+        /// <exception cref="FalDownloadException">Refused download (too large, size mismatch, bad redirect).</exception>
+        /// <exception cref="FalApiException">The download failed (its inner exception is a <see cref="DownloadInterruptedException"/> when the body broke off).</exception>
         public async Task<string> SaveAsync(SaveItem item, string folder, string? explicitPath, Action<long, long?>? progress, CancellationToken ct)
         {
             var predicted = Predict(item, folder, explicitPath);
             var directory = Path.GetDirectoryName(predicted)!;
             CreateFolder(directory);
             // Same folder as the final file, so the closing rename is atomic; a dot name keeps it out of sight.
-            var temp = Path.Combine(directory, ".seedream-" + Guid.NewGuid().ToString("N").Substring(0, 16) + ".part");
+            var temp = Path.Combine(directory, TempPrefix + Guid.NewGuid().ToString("N").Substring(0, 16) + TempSuffix);
             try
             {
                 string? headerType = null, suggestedName = null, finalUrl = item.Source;
@@ -252,13 +175,15 @@ namespace Seedream.Commands.Internal
             }
         }
 
-        /// <summary>Saves every image of a result (for -OutFolder); failures become ErrorRecords, the rest get LocalPath.</summary>
-        public async Task<List<ErrorRecord>> SaveResultAsync(EditResult result, string folder, Action<SaveItem, long, long?>? progress, CancellationToken ct)
+        /// <summary>The temp files' names: a dot file in the destination folder.</summary>
+        public const string TempPrefix = ".seedream-";
+        public const string TempSuffix = ".part";
+
+        /// <summary>Saves every image of a result; the saved ones get LocalPath, the others are returned with their errors.</summary>
+        public async Task<IReadOnlyList<SaveError>> SaveResultAsync(EditResult result, string folder, Action<SaveItem, long, long?>? progress, CancellationToken ct)
         {
-            var errors = new List<ErrorRecord>();
-            var items = new List<SaveItem>();
-            new SaveInputs().Expand(result, items, errors);
-            foreach (var item in items)
+            var errors = new List<SaveError>();
+            foreach (var item in SaveItem.FromResult(result))
             {
                 try
                 {
@@ -269,53 +194,15 @@ namespace Seedream.Commands.Internal
                 }
                 catch (Exception ex) when (!(ex is OperationCanceledException))
                 {
-                    errors.Add(ToErrorRecord(ex, item.Target));
+                    errors.Add(new SaveError(item, ex));
                 }
             }
             return errors;
         }
 
-        public static SaveException Exists(string path) =>
-            new SaveException("SeedreamFileExists", ErrorCategory.ResourceExists, $"'{path}' already exists. Use -Force to overwrite it, or another -NameTemplate / -Destination.");
-
-        /// <summary>Maps a save failure to an ErrorRecord with a specific ErrorId.</summary>
-        public static ErrorRecord ToErrorRecord(Exception ex, object? target)
-        {
-            switch (ex)
-            {
-                case SaveException save:
-                    return new ErrorRecord(save, save.ErrorId, save.Category, target);
-                case FalDownloadException download:
-                    return download.Reason switch
-                    {
-                        DownloadFailure.TooLarge => new ErrorRecord(download, "SeedreamDownloadTooLarge", ErrorCategory.LimitsExceeded, target),
-                        DownloadFailure.SizeMismatch => new ErrorRecord(download, "SeedreamDownloadSizeMismatch", ErrorCategory.InvalidData, target),
-                        _ => new ErrorRecord(download, "SeedreamDownloadFailed", ErrorCategory.ProtocolError, target),
-                    };
-                case FalApiException api when api.InnerException is DownloadInterruptedException:
-                    return new ErrorRecord(api, "SeedreamDownloadIncomplete", ErrorCategory.ReadError, target);
-                case FalApiException api:
-                    var category = api.Kind switch
-                    {
-                        FalErrorKind.NotFound => ErrorCategory.ObjectNotFound,
-                        FalErrorKind.Unauthorized => ErrorCategory.PermissionDenied,
-                        FalErrorKind.Forbidden => ErrorCategory.PermissionDenied,
-                        FalErrorKind.Connection => ErrorCategory.ConnectionError,
-                        FalErrorKind.Protocol => ErrorCategory.ProtocolError,
-                        _ => ErrorCategory.ResourceUnavailable,
-                    };
-                    return new ErrorRecord(api, "SeedreamDownloadFailed", category, target);
-                case UnsafePathException unsafePath:
-                    return new ErrorRecord(unsafePath, "SeedreamUnsafePath", ErrorCategory.SecurityError, target);
-                case UnauthorizedAccessException _:
-                case IOException _:
-                    return ErrorFactory.Create("SeedreamFileWriteFailed", ErrorCategory.WriteError, "The image could not be written: " + ex.Message, target, ex);
-                case ArgumentException arg:
-                    return new ErrorRecord(arg, "SeedreamImageUrlInvalid", ErrorCategory.InvalidArgument, target);
-                default:
-                    return ErrorFactory.FromException(ex, target);
-            }
-        }
+        /// <summary>The refusal for a name that is taken.</summary>
+        public static ImageSaveException Exists(string path) =>
+            new ImageSaveException(SaveFailure.Exists, $"'{path}' already exists. Use -Force to overwrite it, or another -NameTemplate / -Destination.");
 
         private string Place(SaveItem item, string folder, string? ext, string? fileName) =>
             SafePath.Combine(folder, _template.Render(new NameValues
@@ -335,7 +222,7 @@ namespace Seedream.Commands.Internal
                 throw new FalDownloadException(DownloadFailure.TooLarge, $"The data URI holds {declared.Value:N0} bytes, more than the {_maxBytes:N0}-byte limit.");
             byte[] bytes;
             try { bytes = DataUri.Decode(item.Source); }
-            catch (FormatException ex) { throw new SaveException("SeedreamDataUriInvalid", ErrorCategory.InvalidData, ex.Message, ex); }
+            catch (FormatException ex) { throw new ImageSaveException(SaveFailure.DataUriInvalid, ex.Message, ex); }
             if (item.ExpectedSize.HasValue && bytes.Length != item.ExpectedSize.Value)
                 throw new FalDownloadException(DownloadFailure.SizeMismatch, $"The data URI holds {bytes.Length:N0} bytes but the result said the file has {item.ExpectedSize.Value:N0}.");
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
@@ -349,7 +236,7 @@ namespace Seedream.Commands.Internal
         private void Commit(string temp, string final)
         {
             if (Directory.Exists(final))
-                throw new SaveException("SeedreamFileExists", ErrorCategory.ResourceExists, $"'{final}' is a folder; an image cannot be saved under that name.");
+                throw new ImageSaveException(SaveFailure.Exists, $"'{final}' is a folder; an image cannot be saved under that name.");
             if (System.IO.File.Exists(final))
             {
                 if (!_force) throw Exists(final);
@@ -380,7 +267,7 @@ namespace Seedream.Commands.Internal
             try { Directory.CreateDirectory(directory); }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is NotSupportedException)
             {
-                throw new SaveException("SeedreamDestinationUnwritable", ErrorCategory.WriteError, $"The folder '{directory}' cannot be created: {ex.Message}", ex);
+                throw new ImageSaveException(SaveFailure.DestinationUnwritable, $"The folder '{directory}' cannot be created: {ex.Message}", ex);
             }
         }
 
@@ -430,10 +317,10 @@ namespace Seedream.Commands.Internal
     }
 
     /// <summary>
-    /// The file names one command has given out. A name already taken, on disk or earlier in the
-    /// same command, becomes the next free one: "beach-0.png", then "beach-0-2.png", "beach-0-3.png".
+    /// The file names one batch has given out. A name already taken, on disk or earlier in the
+    /// same batch, becomes the next free one: "beach-0.png", then "beach-0-2.png", "beach-0-3.png".
     /// </summary>
-    internal sealed class UniqueNames
+    public sealed class UniqueNames
     {
         private readonly HashSet<string> _taken = new HashSet<string>(Path.DirectorySeparatorChar == '\\' ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
 

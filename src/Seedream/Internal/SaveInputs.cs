@@ -1,0 +1,167 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using Seedream.Protocol;
+using Seedream.Storage;
+using Seedream.Workflow;
+
+namespace Seedream.Commands.Internal
+{
+    /// <summary>
+    /// Turns pipeline objects into <see cref="SaveItem"/>s: EditResult (all images), Image, File,
+    /// URL or data-URI strings, Uri, and look-alike objects with Images or Url properties (for
+    /// example results read back with ConvertFrom-Json).
+    /// </summary>
+    internal sealed class SaveInputs
+    {
+        private int _looseIndex;
+
+        public void Expand(object? input, List<SaveItem> items, List<ErrorRecord> errors) => Expand(input, null, null, items, errors, 0);
+
+        private void Expand(object? input, string? requestId, long? seed, List<SaveItem> items, List<ErrorRecord> errors, int depth)
+        {
+            var value = input is PSObject p ? p.BaseObject : input;
+            switch (value)
+            {
+                case null:
+                    errors.Add(ErrorFactory.Create("SeedreamSaveInputInvalid", ErrorCategory.InvalidArgument, "An empty value cannot be saved.", null));
+                    return;
+                case EditResult result:
+                    items.AddRange(SaveItem.FromResult(result));
+                    return;
+                case Image image:
+                    items.Add(SaveItem.FromImage(image, image.Seed, image, null));
+                    return;
+                case File file:
+                    AddUrl(file.Url, file, items, errors, file.ContentType, file.FileSize > 0 ? file.FileSize : (long?)null, file.FileName, null, null, seed);
+                    return;
+                case string text:
+                    AddUrl(text, input, items, errors, null, null, null, requestId, null, seed);
+                    return;
+                case Uri uri:
+                    AddUrl(uri.OriginalString, input, items, errors, null, null, null, requestId, null, seed);
+                    return;
+            }
+            if (value is IEnumerable list && depth < 3)
+            {
+                foreach (var element in list) Expand(element, requestId, seed, items, errors, depth + 1);
+                return;
+            }
+
+            // Look-alikes: anything with Images (a result) or Url (an image or file), any casing or snake_case.
+            var pso = PSObject.AsPSObject(input!);
+            var images = Property(pso, "Images");
+            if (images != null && depth < 3)
+            {
+                var rid = Text(pso, "RequestId", "request_id") ?? requestId;
+                var s = Number(pso, "Seed") ?? seed;
+                foreach (var element in images is IEnumerable e && !(images is string) ? e : new[] { images })
+                    Expand(element, rid, s, items, errors, depth + 1);
+                return;
+            }
+            var url = Text(pso, "Url");
+            if (url != null)
+            {
+                var index = Number(pso, "Index");
+                AddUrl(url, input, items, errors, Text(pso, "ContentType", "content_type"), Number(pso, "FileSize", "file_size"),
+                    Text(pso, "FileName", "file_name"), Text(pso, "RequestId", "request_id") ?? requestId, index.HasValue ? (int)index.Value : (int?)null, seed);
+                return;
+            }
+            errors.Add(ErrorFactory.Create("SeedreamSaveInputInvalid", ErrorCategory.InvalidArgument,
+                $"A {value.GetType().Name} cannot be saved: pass a Seedream.EditResult, a Seedream.Image, a URL or a data URI.", input));
+        }
+
+        private void AddUrl(string url, object? target, List<SaveItem> items, List<ErrorRecord> errors, string? contentType, long? size, string? fileName, string? requestId, int? index, long? seed)
+        {
+            var problem = InputImage.CheckUrl(url);
+            if (problem != null)
+            {
+                var shown = url.Length <= 80 ? url : url.Substring(0, 77) + "...";
+                errors.Add(ErrorFactory.Create("Seedream" + problem.Value.Code, ErrorCategory.InvalidArgument, $"Cannot save '{shown}': {problem.Value.Message}", target));
+                return;
+            }
+            items.Add(new SaveItem
+            {
+                Source = url.Trim(),
+                ContentType = contentType,
+                ExpectedSize = size,
+                ServerFileName = fileName,
+                RequestId = requestId,
+                // Loose URLs have no position in a result: number them in arrival order.
+                Index = index ?? (requestId == null ? _looseIndex++ : 0),
+                Seed = seed,
+                Target = target,
+            });
+        }
+
+        private static object? Property(PSObject o, params string[] names)
+        {
+            foreach (var n in names)
+            {
+                var v = o.Properties[n]?.Value;
+                if (v != null) return v is PSObject p ? p.BaseObject : v;
+            }
+            return null;
+        }
+
+        private static string? Text(PSObject o, params string[] names) => Property(o, names) is object v ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) : null;
+
+        private static long? Number(PSObject o, params string[] names)
+        {
+            var v = Property(o, names);
+            if (v == null) return null;
+            try { return (long)LanguagePrimitives.ConvertTo(v, typeof(long), System.Globalization.CultureInfo.InvariantCulture); }
+            catch (PSInvalidCastException) { return null; }
+        }
+    }
+
+    /// <summary>The ErrorIds of a failed save (the writer's refusals, download failures, file-system errors).</summary>
+    internal static class SaveErrors
+    {
+        public static ErrorRecord ToErrorRecord(Exception ex, object? target)
+        {
+            switch (ex)
+            {
+                case ImageSaveException save:
+                    return save.Reason switch
+                    {
+                        SaveFailure.Exists => new ErrorRecord(save, "SeedreamFileExists", ErrorCategory.ResourceExists, target),
+                        SaveFailure.DestinationUnwritable => new ErrorRecord(save, "SeedreamDestinationUnwritable", ErrorCategory.WriteError, target),
+                        _ => new ErrorRecord(save, "SeedreamDataUriInvalid", ErrorCategory.InvalidData, target),
+                    };
+                case FalDownloadException download:
+                    return download.Reason switch
+                    {
+                        DownloadFailure.TooLarge => new ErrorRecord(download, "SeedreamDownloadTooLarge", ErrorCategory.LimitsExceeded, target),
+                        DownloadFailure.SizeMismatch => new ErrorRecord(download, "SeedreamDownloadSizeMismatch", ErrorCategory.InvalidData, target),
+                        _ => new ErrorRecord(download, "SeedreamDownloadFailed", ErrorCategory.ProtocolError, target),
+                    };
+                case FalApiException api when api.InnerException is DownloadInterruptedException:
+                    return new ErrorRecord(api, "SeedreamDownloadIncomplete", ErrorCategory.ReadError, target);
+                case FalApiException api:
+                    var category = api.Kind switch
+                    {
+                        FalErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+                        FalErrorKind.Unauthorized => ErrorCategory.PermissionDenied,
+                        FalErrorKind.Forbidden => ErrorCategory.PermissionDenied,
+                        FalErrorKind.Connection => ErrorCategory.ConnectionError,
+                        FalErrorKind.Protocol => ErrorCategory.ProtocolError,
+                        _ => ErrorCategory.ResourceUnavailable,
+                    };
+                    return new ErrorRecord(api, "SeedreamDownloadFailed", category, target);
+                case UnsafePathException unsafePath:
+                    return new ErrorRecord(unsafePath, "SeedreamUnsafePath", ErrorCategory.SecurityError, target);
+                case UnauthorizedAccessException _:
+                case IOException _:
+                    return ErrorFactory.Create("SeedreamFileWriteFailed", ErrorCategory.WriteError, "The image could not be written: " + ex.Message, target, ex);
+                case ArgumentException arg:
+                    return new ErrorRecord(arg, "SeedreamImageUrlInvalid", ErrorCategory.InvalidArgument, target);
+                default:
+                    return ErrorFactory.FromException(ex, target);
+            }
+        }
+    }
+}
