@@ -69,7 +69,11 @@ namespace Seedream.Module.Tests
             Assert.Equal("Seedream", Field("id"));
             Assert.Equal(version, Field("version"));
             Assert.False(string.IsNullOrWhiteSpace(Field("authors")));
-            Assert.Contains("Seedream 5.0 Lite Edit", Field("description"));
+            // The manifest's description, word for word (it is the gallery's summary of the module).
+            var manifestText = File.ReadAllText(Paths.ModuleManifest);
+            var description = System.Text.RegularExpressions.Regex.Match(manifestText, @"Description\s*=\s*'((?:[^']|'')*)'").Groups[1].Value.Replace("''", "'");
+            Assert.False(string.IsNullOrWhiteSpace(description));
+            Assert.Equal(description, Field("description"));
             Assert.StartsWith("https://", Field("projectUrl"));
             Assert.False(string.IsNullOrWhiteSpace(Field("releaseNotes")));
             Assert.Equal("MIT", Field("license"));
