@@ -34,14 +34,12 @@ namespace Seedream.Commands.Internal
     /// <summary>A save that failed for a reason with its own ErrorId.</summary>
     internal sealed class SaveException : Exception
     {
-        public SaveException(string errorId, ErrorCategory category, string message, Exception? inner = null) : base(message, inner)
+        public SaveException(ErrorKind kind, string message, Exception? inner = null) : base(message, inner)
         {
-            ErrorId = errorId;
-            Category = category;
+            Kind = kind;
         }
 
-        public string ErrorId { get; }
-        public ErrorCategory Category { get; }
+        public ErrorKind Kind { get; }
     }
 
     /// <summary>
@@ -61,7 +59,7 @@ namespace Seedream.Commands.Internal
             switch (value)
             {
                 case null:
-                    errors.Add(ErrorFactory.Create("SeedreamSaveInputInvalid", ErrorCategory.InvalidArgument, "An empty value cannot be saved.", null));
+                    errors.Add(Errors.SaveInputInvalid.Record("An empty value cannot be saved.", null));
                     return;
                 case EditResult result:
                     foreach (var image in result.Images) items.Add(FromImage(image, result.Seed, result, result.InputImages.FirstOrDefault()));
@@ -104,8 +102,7 @@ namespace Seedream.Commands.Internal
                     Text(pso, "FileName", "file_name"), Text(pso, "RequestId", "request_id") ?? requestId, index.HasValue ? (int)index.Value : (int?)null, seed);
                 return;
             }
-            errors.Add(ErrorFactory.Create("SeedreamSaveInputInvalid", ErrorCategory.InvalidArgument,
-                $"A {value.GetType().Name} cannot be saved: pass a Seedream.EditResult, a Seedream.Image, a URL or a data URI.", input));
+            errors.Add(Errors.SaveInputInvalid.Record($"A {value.GetType().Name} cannot be saved: pass a Seedream.EditResult, a Seedream.Image, a URL or a data URI.", input));
         }
 
         private static SaveItem FromImage(Image image, long? seed, object target, string? inputName) => new SaveItem
@@ -128,7 +125,7 @@ namespace Seedream.Commands.Internal
             if (problem != null)
             {
                 var shown = url.Length <= 80 ? url : url.Substring(0, 77) + "...";
-                errors.Add(ErrorFactory.Create("Seedream" + problem.Value.Code, ErrorCategory.InvalidArgument, $"Cannot save '{shown}': {problem.Value.Message}", target));
+                errors.Add(Errors.ForCode(problem.Value.Code).Record($"Cannot save '{shown}': {problem.Value.Message}", target));
                 return;
             }
             items.Add(new SaveItem
@@ -276,7 +273,7 @@ namespace Seedream.Commands.Internal
         }
 
         public static SaveException Exists(string path) =>
-            new SaveException("SeedreamFileExists", ErrorCategory.ResourceExists, $"'{path}' already exists. Use -Force to overwrite it, or another -NameTemplate / -Destination.");
+            new SaveException(Errors.FileExists, $"'{path}' already exists. Use -Force to overwrite it, or another -NameTemplate / -Destination.");
 
         /// <summary>Maps a save failure to an ErrorRecord with a specific ErrorId.</summary>
         public static ErrorRecord ToErrorRecord(Exception ex, object? target)
@@ -284,16 +281,16 @@ namespace Seedream.Commands.Internal
             switch (ex)
             {
                 case SaveException save:
-                    return new ErrorRecord(save, save.ErrorId, save.Category, target);
+                    return save.Kind.Record(save, target);
                 case FalDownloadException download:
                     return download.Reason switch
                     {
-                        DownloadFailure.TooLarge => new ErrorRecord(download, "SeedreamDownloadTooLarge", ErrorCategory.LimitsExceeded, target),
-                        DownloadFailure.SizeMismatch => new ErrorRecord(download, "SeedreamDownloadSizeMismatch", ErrorCategory.InvalidData, target),
-                        _ => new ErrorRecord(download, "SeedreamDownloadFailed", ErrorCategory.ProtocolError, target),
+                        DownloadFailure.TooLarge => Errors.DownloadTooLarge.Record(download, target),
+                        DownloadFailure.SizeMismatch => Errors.DownloadSizeMismatch.Record(download, target),
+                        _ => Errors.DownloadFailed.Record(download, target),
                     };
                 case FalApiException api when api.InnerException is DownloadInterruptedException:
-                    return new ErrorRecord(api, "SeedreamDownloadIncomplete", ErrorCategory.ReadError, target);
+                    return Errors.DownloadIncomplete.Record(api, target);
                 case FalApiException api:
                     var category = api.Kind switch
                     {
@@ -304,14 +301,14 @@ namespace Seedream.Commands.Internal
                         FalErrorKind.Protocol => ErrorCategory.ProtocolError,
                         _ => ErrorCategory.ResourceUnavailable,
                     };
-                    return new ErrorRecord(api, "SeedreamDownloadFailed", category, target);
+                    return Errors.DownloadFailed.Record(api, target, category);
                 case UnsafePathException unsafePath:
-                    return new ErrorRecord(unsafePath, "SeedreamUnsafePath", ErrorCategory.SecurityError, target);
+                    return Errors.UnsafePath.Record(unsafePath, target);
                 case UnauthorizedAccessException _:
                 case IOException _:
-                    return ErrorFactory.Create("SeedreamFileWriteFailed", ErrorCategory.WriteError, "The image could not be written: " + ex.Message, target, ex);
+                    return Errors.FileWriteFailed.Record("The image could not be written: " + ex.Message, target, ex);
                 case ArgumentException arg:
-                    return new ErrorRecord(arg, "SeedreamImageUrlInvalid", ErrorCategory.InvalidArgument, target);
+                    return Errors.ImageUrlInvalid.Record(arg, target);
                 default:
                     return ErrorFactory.FromException(ex, target);
             }
@@ -335,7 +332,7 @@ namespace Seedream.Commands.Internal
                 throw new FalDownloadException(DownloadFailure.TooLarge, $"The data URI holds {declared.Value:N0} bytes, more than the {_maxBytes:N0}-byte limit.");
             byte[] bytes;
             try { bytes = DataUri.Decode(item.Source); }
-            catch (FormatException ex) { throw new SaveException("SeedreamDataUriInvalid", ErrorCategory.InvalidData, ex.Message, ex); }
+            catch (FormatException ex) { throw new SaveException(Errors.DataUriInvalid, ex.Message, ex); }
             if (item.ExpectedSize.HasValue && bytes.Length != item.ExpectedSize.Value)
                 throw new FalDownloadException(DownloadFailure.SizeMismatch, $"The data URI holds {bytes.Length:N0} bytes but the result said the file has {item.ExpectedSize.Value:N0}.");
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
@@ -349,7 +346,7 @@ namespace Seedream.Commands.Internal
         private void Commit(string temp, string final)
         {
             if (Directory.Exists(final))
-                throw new SaveException("SeedreamFileExists", ErrorCategory.ResourceExists, $"'{final}' is a folder; an image cannot be saved under that name.");
+                throw new SaveException(Errors.FileExists, $"'{final}' is a folder; an image cannot be saved under that name.");
             if (System.IO.File.Exists(final))
             {
                 if (!_force) throw Exists(final);
@@ -380,7 +377,7 @@ namespace Seedream.Commands.Internal
             try { Directory.CreateDirectory(directory); }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is NotSupportedException)
             {
-                throw new SaveException("SeedreamDestinationUnwritable", ErrorCategory.WriteError, $"The folder '{directory}' cannot be created: {ex.Message}", ex);
+                throw new SaveException(Errors.DestinationUnwritable, $"The folder '{directory}' cannot be created: {ex.Message}", ex);
             }
         }
 
