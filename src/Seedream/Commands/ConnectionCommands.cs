@@ -92,10 +92,9 @@ namespace Seedream.Commands
             }
             if (credentials == null)
             {
-                ThrowTerminatingError(new ErrorRecord(new SeedreamException(ParameterSetName == EnvironmentSet
+                ThrowTerminatingError(Errors.ApiKeyMissing.Record(new SeedreamException(ParameterSetName == EnvironmentSet
                         ? FalCredentials.DescribeMissing()
-                        : ParameterSetName == SecretSet ? $"The secret '{SecretName}' holds an empty key." : "The API key is empty."),
-                    "SeedreamApiKeyMissing", ErrorCategory.AuthenticationError, null));
+                        : ParameterSetName == SecretSet ? $"The secret '{SecretName}' holds an empty key." : "The API key is empty."), null));
             }
             var options = new FalClientOptions
             {
@@ -114,12 +113,12 @@ namespace Seedream.Commands
             }
             catch (InsecureEndpointException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, "SeedreamInsecureProxyUrl", ErrorCategory.SecurityError, ProxyUrl));
+                ThrowTerminatingError(Errors.InsecureProxyUrl.Record(ex, ProxyUrl));
                 return;
             }
             catch (ArgumentException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, "SeedreamInvalidProxyUrl", ErrorCategory.InvalidArgument, ProxyUrl));
+                ThrowTerminatingError(Errors.InvalidProxyUrl.Record(ex, ProxyUrl));
                 return;
             }
             SessionStore.Connect(Runspace.DefaultRunspace, session);
@@ -155,8 +154,7 @@ namespace Seedream.Commands
             catch (RuntimeException) { }
             if (command == null)
             {
-                cmdlet.ThrowTerminatingError(ErrorFactory.Create("SeedreamSecretManagementUnavailable", ErrorCategory.NotInstalled,
-                    "Get-Secret from Microsoft.PowerShell.SecretManagement is not available. Install it (Install-PSResource Microsoft.PowerShell.SecretManagement), register a vault, or give the key with -ApiKey, -Credential or FAL_KEY.", name));
+                cmdlet.ThrowTerminatingError(Errors.SecretManagementUnavailable.Record("Get-Secret from Microsoft.PowerShell.SecretManagement is not available. Install it (Install-PSResource Microsoft.PowerShell.SecretManagement), register a vault, or give the key with -ApiKey, -Credential or FAL_KEY.", name));
                 return null;
             }
 
@@ -172,8 +170,7 @@ namespace Seedream.Commands
                 }
                 catch (RuntimeException ex)
                 {
-                    cmdlet.ThrowTerminatingError(ErrorFactory.Create("SeedreamSecretNotFound", ErrorCategory.ObjectNotFound,
-                        $"The {where} could not be read: {ex.Message}", name, ex));
+                    cmdlet.ThrowTerminatingError(Errors.SecretNotFound.Record($"The {where} could not be read: {ex.Message}", name, ex));
                     return null;
                 }
                 errors = ps.Streams.Error.ReadAll();
@@ -182,8 +179,7 @@ namespace Seedream.Commands
             if (value == null)
             {
                 var reason = errors.Count > 0 ? ": " + errors[0].Exception.Message : ".";
-                cmdlet.ThrowTerminatingError(ErrorFactory.Create("SeedreamSecretNotFound", ErrorCategory.ObjectNotFound,
-                    $"The {where} was not found{reason}", name, errors.Count > 0 ? errors[0].Exception : null));
+                cmdlet.ThrowTerminatingError(Errors.SecretNotFound.Record($"The {where} was not found{reason}", name, errors.Count > 0 ? errors[0].Exception : null));
                 return null;
             }
 
@@ -200,8 +196,7 @@ namespace Seedream.Commands
                     return ConnectSeedreamCommand.FromCredential(credential, source);
                 default:
                     // The type name only: the value itself may be sensitive.
-                    cmdlet.ThrowTerminatingError(ErrorFactory.Create("SeedreamSecretInvalidType", ErrorCategory.InvalidType,
-                        $"The {where} is a {value.GetType().Name}; the fal key must be stored as a SecureString, a string or a PSCredential (key id as user name, key secret as password).", name));
+                    cmdlet.ThrowTerminatingError(Errors.SecretInvalidType.Record($"The {where} is a {value.GetType().Name}; the fal key must be stored as a SecureString, a string or a PSCredential (key id as user name, key secret as password).", name));
                     return null;
             }
             return string.IsNullOrWhiteSpace(key) ? null : new FalCredentials(key!.Trim(), source);
@@ -241,12 +236,12 @@ namespace Seedream.Commands
             catch (InsecureEndpointException ex)
             {
                 // A bad SEEDREAM_PROXY_URL gets the same ErrorIds here as in the other cmdlets.
-                WriteError(new ErrorRecord(ex, "SeedreamInsecureProxyUrl", ErrorCategory.SecurityError, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
+                WriteError(Errors.InsecureProxyUrl.Record(ex, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
                 return;
             }
             catch (ArgumentException ex)
             {
-                WriteError(new ErrorRecord(ex, "SeedreamInvalidProxyUrl", ErrorCategory.InvalidArgument, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
+                WriteError(Errors.InvalidProxyUrl.Record(ex, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
                 return;
             }
             if (session == null)

@@ -171,16 +171,7 @@ namespace Seedream.Commands
 
         internal static ErrorRecord JournalError(JournalException ex, string path)
         {
-            var category = ex.Code switch
-            {
-                "JournalInUse" => ErrorCategory.ResourceBusy,
-                "JournalDamaged" => ErrorCategory.InvalidData,
-                "JournalInvalid" => ErrorCategory.InvalidData,
-                "JournalNotFound" => ErrorCategory.ObjectNotFound,
-                "JournalUnreadable" => ErrorCategory.ReadError,
-                _ => ErrorCategory.WriteError,
-            };
-            return new ErrorRecord(ex, "Seedream" + ex.Code, category, path);
+            return Errors.ForCode(ex.Code).Record(ex, path);
         }
 
         /// <summary>Closes the journal (its records are durable first) once no worker writes to it.</summary>
@@ -213,8 +204,7 @@ namespace Seedream.Commands
                 if (!_commandLine.Contains(nameof(Endpoint))) Endpoint = null;
                 if (!_commandLine.Contains(nameof(Prompt)))
                 {
-                    WriteError(ErrorFactory.Create("SeedreamPromptRequired", ErrorCategory.InvalidArgument,
-                        "A piped result is used as the input image; its prompt is not reused. Give the new prompt with -Prompt.", Prompt));
+                    WriteError(Errors.PromptRequired.Record("A piped result is used as the input image; its prompt is not reused. Give the new prompt with -Prompt.", Prompt));
                     return null;
                 }
             }
@@ -222,12 +212,11 @@ namespace Seedream.Commands
             var endpointText = string.IsNullOrWhiteSpace(Endpoint) ? DefaultEndpoint : Endpoint!.Trim();
             var target = (object)Prompt;
             if (!EndpointId.TryParse(endpointText, out var endpoint, out var endpointError))
-                errors.Add(ErrorFactory.Create("SeedreamInvalidEndpoint", ErrorCategory.InvalidArgument, endpointError!, endpointText));
+                errors.Add(Errors.InvalidEndpoint.Record(endpointError!, endpointText));
             var profile = endpoint?.Profile;
             var kindMismatch = profile != null && profile.Kind == EndpointKind.Edit && CommandKind == EndpointKind.TextToImage;
             if (kindMismatch)
-                errors.Add(ErrorFactory.Create("SeedreamEndpointKindMismatch", ErrorCategory.InvalidArgument,
-                    $"{profile.Name} ({profile.Id}) edits input images; {MyInvocation.MyCommand.Name} makes images from a prompt alone. Use Invoke-SeedreamEdit or Submit-SeedreamJob with -Image for it.", endpointText));
+                errors.Add(Errors.EndpointKindMismatch.Record($"{profile.Name} ({profile.Id}) edits input images; {MyInvocation.MyCommand.Name} makes images from a prompt alone. Use Invoke-SeedreamEdit or Submit-SeedreamJob with -Image for it.", endpointText));
             var request = new EditRequest
             {
                 Prompt = Prompt,
@@ -245,13 +234,13 @@ namespace Seedream.Commands
                 try { request.ImageSize = ImageSizeReader.Read(ImageSize, endpoint == null ? EndpointProfiles.V5LiteEdit : profile); }
                 catch (FormatException ex)
                 {
-                    errors.Add(ErrorFactory.Create("SeedreamImageSizeInvalid", ErrorCategory.InvalidArgument, ex.Message, ImageSize));
+                    errors.Add(Errors.ImageSizeInvalid.Record(ex.Message, ImageSize));
                 }
             }
             try { request.AdditionalInput = PlainValue.Dictionary(AdditionalInput); }
             catch (ArgumentException ex)
             {
-                errors.Add(ErrorFactory.Create("SeedreamAdditionalInputInvalid", ErrorCategory.InvalidArgument, ex.Message, AdditionalInput));
+                errors.Add(Errors.AdditionalInputInvalid.Record(ex.Message, AdditionalInput));
             }
 
             Dictionary<string, string>? headers = null;
@@ -263,14 +252,14 @@ namespace Seedream.Commands
                     var name = Convert.ToString(e.Key, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
                     if (!name.StartsWith("x-fal-", StringComparison.OrdinalIgnoreCase) || name.Equals("x-fal-target-url", StringComparison.OrdinalIgnoreCase))
                     {
-                        errors.Add(ErrorFactory.Create("SeedreamHeaderInvalid", ErrorCategory.InvalidArgument, $"Only x-fal-* headers can be passed with -Header; '{name}' is not allowed.", name));
+                        errors.Add(Errors.HeaderInvalid.Record($"Only x-fal-* headers can be passed with -Header; '{name}' is not allowed.", name));
                         continue;
                     }
                     headers[name] = Convert.ToString(e.Value is PSObject p ? p.BaseObject : e.Value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
                 }
             }
             if (StartTimeoutSec.HasValue && !(StartTimeoutSec.Value > 1))
-                errors.Add(ErrorFactory.Create("SeedreamStartTimeoutInvalid", ErrorCategory.InvalidArgument, $"StartTimeoutSec must be more than 1 second; {StartTimeoutSec.Value} is not.", StartTimeoutSec.Value));
+                errors.Add(Errors.StartTimeoutInvalid.Record($"StartTimeoutSec must be more than 1 second; {StartTimeoutSec.Value} is not.", StartTimeoutSec.Value));
 
             // Wildcards in local paths expand as Send-SeedreamFile -Path expands them; then more
             // than 10 images keeps the last 10 (the API's own rule), before anything is uploaded.

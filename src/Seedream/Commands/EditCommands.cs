@@ -85,7 +85,7 @@ namespace Seedream.Commands
             try { _template = Storage.NameTemplate.Parse(NameTemplate); }
             catch (FormatException ex)
             {
-                ThrowTerminatingError(ErrorFactory.Create("SeedreamNameTemplateInvalid", ErrorCategory.InvalidArgument, ex.Message, NameTemplate, ex));
+                ThrowTerminatingError(Errors.NameTemplateInvalid.Record(ex.Message, NameTemplate, ex));
             }
         }
 
@@ -195,7 +195,7 @@ namespace Seedream.Commands
             {
                 if (!Uri.TryCreate(WebhookUrl, UriKind.Absolute, out var hook) || (hook.Scheme != Uri.UriSchemeHttps && hook.Scheme != Uri.UriSchemeHttp))
                 {
-                    WriteError(ErrorFactory.Create("SeedreamWebhookUrlInvalid", ErrorCategory.InvalidArgument, $"The webhook URL '{WebhookUrl}' is not an absolute http or https URL.", WebhookUrl));
+                    WriteError(Errors.WebhookUrlInvalid.Record($"The webhook URL '{WebhookUrl}' is not an absolute http or https URL.", WebhookUrl));
                     return;
                 }
                 if (hook.Scheme == Uri.UriSchemeHttp)

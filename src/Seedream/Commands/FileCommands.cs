@@ -66,11 +66,11 @@ namespace Seedream.Commands
             if (ExpiresIn != null)
             {
                 if (!Lifecycle.TryParse(ExpiresIn, out var expires, out var problem))
-                    ThrowTerminatingError(ErrorFactory.Create("SeedreamExpiresInInvalid", ErrorCategory.InvalidArgument, problem!, ExpiresIn));
+                    ThrowTerminatingError(Errors.ExpiresInInvalid.Record(problem!, ExpiresIn));
                 _expiresIn = expires;
             }
             if (ContentType != null && (!MediaTypeHeaderValue.TryParse(ContentType, out var parsed) || parsed.MediaType.IndexOf('/') <= 0))
-                ThrowTerminatingError(ErrorFactory.Create("SeedreamContentTypeInvalid", ErrorCategory.InvalidArgument, $"'{ContentType}' is not a content type (expected type/subtype, e.g. image/png).", ContentType));
+                ThrowTerminatingError(Errors.ContentTypeInvalid.Record($"'{ContentType}' is not a content type (expected type/subtype, e.g. image/png).", ContentType));
         }
 
         protected override void ProcessRecord()
@@ -124,9 +124,9 @@ namespace Seedream.Commands
 
         private static ErrorRecord UploadError(Exception ex, string file) => ex switch
         {
-            FileNotFoundException _ => ErrorFactory.Create("SeedreamFileNotFound", ErrorCategory.ObjectNotFound, $"'{file}' disappeared before it was uploaded.", file, ex),
-            UnauthorizedAccessException _ => ErrorFactory.Create("SeedreamFileUnreadable", ErrorCategory.ReadError, $"'{file}' cannot be read: {ex.Message}", file, ex),
-            IOException _ => ErrorFactory.Create("SeedreamFileUnreadable", ErrorCategory.ReadError, $"'{file}' cannot be read: {ex.Message}", file, ex),
+            FileNotFoundException _ => Errors.FileNotFound.Record($"'{file}' disappeared before it was uploaded.", file, ex),
+            UnauthorizedAccessException _ => Errors.FileUnreadable.Record($"'{file}' cannot be read: {ex.Message}", file, ex),
+            IOException _ => Errors.FileUnreadable.Record($"'{file}' cannot be read: {ex.Message}", file, ex),
             _ => ErrorFactory.FromException(ex, file),
         };
 
@@ -211,7 +211,7 @@ namespace Seedream.Commands
             try { template = Storage.NameTemplate.Parse(NameTemplate); }
             catch (FormatException ex)
             {
-                ThrowTerminatingError(ErrorFactory.Create("SeedreamNameTemplateInvalid", ErrorCategory.InvalidArgument, ex.Message, NameTemplate, ex));
+                ThrowTerminatingError(Errors.NameTemplateInvalid.Record(ex.Message, NameTemplate, ex));
                 return;
             }
             ErrorRecord? error;
@@ -242,8 +242,7 @@ namespace Seedream.Commands
         {
             if (_file != null && _saved > 0)
             {
-                WriteError(ErrorFactory.Create("SeedreamPathTakesOneImage", ErrorCategory.InvalidArgument,
-                    $"-Path names one file, and '{_file}' was already written; use -Destination to save several images.", item.Target));
+                WriteError(Errors.PathTakesOneImage.Record($"-Path names one file, and '{_file}' was already written; use -Destination to save several images.", item.Target));
                 return;
             }
             string predicted;

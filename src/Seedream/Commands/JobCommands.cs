@@ -49,13 +49,12 @@ namespace Seedream.Commands
             var endpointText = string.IsNullOrWhiteSpace(Endpoint) ? EndpointId.SeedreamV5LiteEdit : Endpoint!.Trim();
             if (!EndpointId.TryParse(endpointText, out var endpoint, out var error))
             {
-                WriteError(ErrorFactory.Create("SeedreamInvalidEndpoint", ErrorCategory.InvalidArgument, error!, endpointText));
+                WriteError(Errors.InvalidEndpoint.Record(error!, endpointText));
                 return null;
             }
             if (!JobRef.IsValidRequestId(RequestId))
             {
-                WriteError(ErrorFactory.Create("SeedreamInvalidRequestId", ErrorCategory.InvalidArgument,
-                    $"'{RequestId}' is not a valid request id: fal request ids are UUIDs (letters, digits and dashes).", RequestId));
+                WriteError(Errors.InvalidRequestId.Record($"'{RequestId}' is not a valid request id: fal request ids are UUIDs (letters, digits and dashes).", RequestId));
                 return null;
             }
             return new JobRef(endpoint!, RequestId, StatusUrl, ResponseUrl, CancelUrl);
@@ -81,8 +80,7 @@ namespace Seedream.Commands
                     // A 404 for a request id means fal does not know that request (the endpoint was
                     // already parsed): the same ErrorId Stop-SeedreamJob gives.
                     if (ex is FalApiException { Kind: FalErrorKind.NotFound } notFound)
-                        WriteError(ErrorFactory.Create("SeedreamJobNotFound", ErrorCategory.ObjectNotFound,
-                            $"fal does not know request {requestId} on {job.Endpoint.Full}.", requestId, notFound));
+                        WriteError(Errors.JobNotFound.Record($"fal does not know request {requestId} on {job.Endpoint.Full}.", requestId, notFound));
                     else
                         WriteFailure(ex, requestId);
                 });
@@ -209,7 +207,7 @@ namespace Seedream.Commands
                         WriteWarning($"Request {result.RequestId} had already completed; nothing was cancelled.");
                         break;
                     case nameof(CancelOutcome.NotFound):
-                        WriteError(ErrorFactory.Create("SeedreamJobNotFound", ErrorCategory.ObjectNotFound, $"fal does not know request {result.RequestId} on {result.Endpoint}.", result.RequestId));
+                        WriteError(Errors.JobNotFound.Record($"fal does not know request {result.RequestId} on {result.Endpoint}.", result.RequestId));
                         break;
                     default:
                         WriteVerbose($"Cancellation of request {result.RequestId} requested.");

@@ -48,7 +48,7 @@ namespace Seedream.Commands
                     var message = known != null
                         ? $"'{text}' is {known.Name}, {Describe(known.Kind)} endpoint, not {Describe((EndpointKind)Enum.Parse(typeof(EndpointKind), Kind!, true))} one."
                         : $"The module has no profile for the endpoint '{text}'. It can still be used with -Endpoint: it is sent as given, with only the checks every fal endpoint shares. Get-SeedreamModel lists the profiled endpoints.";
-                    WriteError(ErrorFactory.Create("SeedreamModelNotFound", ErrorCategory.ObjectNotFound, message, pattern));
+                    WriteError(Errors.ModelNotFound.Record(message, pattern));
                     continue;
                 }
                 Emit(matches);

@@ -128,19 +128,17 @@ namespace Seedream.Commands
                 }
                 catch (InsecureEndpointException ex)
                 {
-                    ThrowTerminatingError(new ErrorRecord(ex, "SeedreamInsecureProxyUrl", ErrorCategory.SecurityError, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
+                    ThrowTerminatingError(Errors.InsecureProxyUrl.Record(ex, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
                     throw;
                 }
                 catch (ArgumentException ex)
                 {
-                    ThrowTerminatingError(new ErrorRecord(ex, "SeedreamInvalidProxyUrl", ErrorCategory.InvalidArgument, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
+                    ThrowTerminatingError(Errors.InvalidProxyUrl.Record(ex, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
                     throw;
                 }
                 if (s == null)
                 {
-                    ThrowTerminatingError(new ErrorRecord(
-                        new SeedreamException(FalCredentials.DescribeMissing()),
-                        "SeedreamApiKeyMissing", ErrorCategory.AuthenticationError, null));
+                    ThrowTerminatingError(Errors.ApiKeyMissing.Record(new SeedreamException(FalCredentials.DescribeMissing()), null));
                 }
                 _session = s;
                 return s;

@@ -133,8 +133,7 @@ namespace Seedream.Commands
             ok &= CheckJwksUrl();
             if (ToleranceSec < 0 || ToleranceSec > MaxToleranceSec)
             {
-                WriteError(ErrorFactory.Create("SeedreamWebhookToleranceInvalid", ErrorCategory.InvalidArgument,
-                    $"-ToleranceSec must be between 0 and {MaxToleranceSec} seconds (fal uses 300).", ToleranceSec));
+                WriteError(Errors.WebhookToleranceInvalid.Record($"-ToleranceSec must be between 0 and {MaxToleranceSec} seconds (fal uses 300).", ToleranceSec));
                 ok = false;
             }
             if (!ok) return null;
@@ -165,8 +164,7 @@ namespace Seedream.Commands
             var value = Unwrap(HeadersInput);
             if (value == null)
             {
-                WriteError(ErrorFactory.Create("SeedreamWebhookHeadersMissing", ErrorCategory.InvalidArgument,
-                    "-Headers is null: pass the request's headers (for example $Request.Headers).", null));
+                WriteError(Errors.WebhookHeadersMissing.Record("-Headers is null: pass the request's headers (for example $Request.Headers).", null));
                 return false;
             }
 
@@ -202,8 +200,7 @@ namespace Seedream.Commands
                     break;
             }
 
-            WriteError(ErrorFactory.Create("SeedreamWebhookHeadersInvalid", ErrorCategory.InvalidArgument,
-                $"-Headers must be a hashtable, a dictionary, an HTTP header collection or an object with one property per header; got {value.GetType().FullName}.", HeadersInput));
+            WriteError(Errors.WebhookHeadersInvalid.Record($"-Headers must be a hashtable, a dictionary, an HTTP header collection or an object with one property per header; got {value.GetType().FullName}.", HeadersInput));
             return false;
         }
 
@@ -249,8 +246,7 @@ namespace Seedream.Commands
             switch (value)
             {
                 case null:
-                    WriteError(ErrorFactory.Create("SeedreamWebhookBodyMissing", ErrorCategory.InvalidArgument,
-                        "-Body is null: pass the raw request body (a string or byte array); use '' for an empty body.", null));
+                    WriteError(Errors.WebhookBodyMissing.Record("-Body is null: pass the raw request body (a string or byte array); use '' for an empty body.", null));
                     return false;
                 case string text:
                     body = Encoding.UTF8.GetBytes(text);
@@ -270,8 +266,7 @@ namespace Seedream.Commands
                     }
                     catch (Exception ex) when (ex is IOException || ex is NotSupportedException || ex is ObjectDisposedException)
                     {
-                        WriteError(ErrorFactory.Create("SeedreamWebhookBodyUnreadable", ErrorCategory.ReadError,
-                            "Could not read the body stream: " + ex.Message, null, ex));
+                        WriteError(Errors.WebhookBodyUnreadable.Record("Could not read the body stream: " + ex.Message, null, ex));
                         return false;
                     }
                 case object[] items when TryBytes(items, out var fromArray):
@@ -279,13 +274,11 @@ namespace Seedream.Commands
                     return true;
                 case IDictionary _:
                 case PSCustomObject _:
-                    WriteError(ErrorFactory.Create("SeedreamWebhookBodyNotRaw", ErrorCategory.InvalidArgument,
-                        "-Body is parsed JSON, but the signature covers the exact bytes fal sent: pass the raw body as a string or byte array " +
+                    WriteError(Errors.WebhookBodyNotRaw.Record("-Body is parsed JSON, but the signature covers the exact bytes fal sent: pass the raw body as a string or byte array " +
                         "(in Azure Functions $Request.RawBody, in Automation runbooks $WebhookData.RequestBody).", null));
                     return false;
                 default:
-                    WriteError(ErrorFactory.Create("SeedreamWebhookBodyNotRaw", ErrorCategory.InvalidArgument,
-                        $"-Body must be the raw request body as a string, a byte array or a stream; got {value.GetType().FullName}.", null));
+                    WriteError(Errors.WebhookBodyNotRaw.Record($"-Body must be the raw request body as a string, a byte array or a stream; got {value.GetType().FullName}.", null));
                     return false;
             }
         }
@@ -307,14 +300,12 @@ namespace Seedream.Commands
             var url = JwksUrl;
             if (url == null || !url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
             {
-                WriteError(ErrorFactory.Create("SeedreamWebhookJwksUrlInvalid", ErrorCategory.InvalidArgument,
-                    $"-JwksUrl '{url}' is not an absolute http or https URL.", url));
+                WriteError(Errors.WebhookJwksUrlInvalid.Record($"-JwksUrl '{url}' is not an absolute http or https URL.", url));
                 return false;
             }
             if (url.Scheme == Uri.UriSchemeHttp && !IsLoopback(url))
             {
-                WriteError(ErrorFactory.Create("SeedreamWebhookJwksUrlInsecure", ErrorCategory.SecurityError,
-                    $"-JwksUrl '{url}' is plain http on a host other than loopback: anyone on the way could swap the keys and forge webhooks. Use https.", url));
+                WriteError(Errors.WebhookJwksUrlInsecure.Record($"-JwksUrl '{url}' is plain http on a host other than loopback: anyone on the way could swap the keys and forge webhooks. Use https.", url));
                 return false;
             }
             return true;
@@ -371,7 +362,7 @@ namespace Seedream.Commands
             var endpointText = string.IsNullOrWhiteSpace(Endpoint) ? EndpointId.SeedreamV5LiteEdit : Endpoint!.Trim();
             if (!EndpointId.TryParse(endpointText, out var endpoint, out var endpointError))
             {
-                WriteError(ErrorFactory.Create("SeedreamInvalidEndpoint", ErrorCategory.InvalidArgument, endpointError!, endpointText));
+                WriteError(Errors.InvalidEndpoint.Record(endpointError!, endpointText));
                 return;
             }
 
@@ -443,15 +434,12 @@ namespace Seedream.Commands
             switch (verdict.Reason)
             {
                 case nameof(WebhookVerdictReason.StaleTimestamp):
-                    return ErrorFactory.Create("SeedreamWebhookStale", ErrorCategory.SecurityError,
-                        $"{subject} was refused as {verdict.Reason}: {verdict.Message}", verdict);
+                    return Errors.WebhookStale.Record($"{subject} was refused as {verdict.Reason}: {verdict.Message}", verdict);
                 case nameof(WebhookVerdictReason.JwksUnavailable):
                 case nameof(WebhookVerdictReason.NoKeys):
-                    return ErrorFactory.Create("SeedreamWebhookJwksUnavailable", ErrorCategory.ResourceUnavailable,
-                        $"{subject} could not be verified ({verdict.Reason}): {verdict.Message} Nothing was trusted; fal retries deliveries that are not answered with 2xx.", verdict);
+                    return Errors.WebhookJwksUnavailable.Record($"{subject} could not be verified ({verdict.Reason}): {verdict.Message} Nothing was trusted; fal retries deliveries that are not answered with 2xx.", verdict);
                 default:
-                    return ErrorFactory.Create("SeedreamWebhookRejected", ErrorCategory.SecurityError,
-                        $"{subject} was refused as {verdict.Reason}: {verdict.Message}", verdict);
+                    return Errors.WebhookRejected.Record($"{subject} was refused as {verdict.Reason}: {verdict.Message}", verdict);
             }
         }
 
@@ -460,7 +448,7 @@ namespace Seedream.Commands
 
         private static ErrorRecord PayloadInvalid(string requestId, string message, Exception? inner = null)
         {
-            var record = ErrorFactory.Create("SeedreamWebhookPayloadInvalid", ErrorCategory.InvalidData, message, requestId, inner);
+            var record = Errors.WebhookPayloadInvalid.Record(message, requestId, inner);
             record.ErrorDetails = new ErrorDetails(message)
             {
                 RecommendedAction = $"Fetch the result from the queue instead: Receive-SeedreamJob -RequestId {requestId}",

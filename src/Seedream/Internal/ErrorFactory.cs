@@ -6,17 +6,11 @@ using SeedreamException = Seedream.Commands.SeedreamException;
 
 namespace Seedream.Commands.Internal
 {
-    /// <summary>Builds ErrorRecords with stable ErrorIds and categories (documented in the README).</summary>
+    /// <summary>Turns Core's problems and exceptions into ErrorRecords of the catalog's kinds (<see cref="Errors"/>).</summary>
     internal static class ErrorFactory
     {
-        public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target, Exception? inner = null)
-        {
-            var ex = inner as Exception != null && inner.Message == message ? inner : new SeedreamException(message, inner);
-            return new ErrorRecord(ex, errorId, category, target);
-        }
-
         public static ErrorRecord FromProblem(EditProblem p, object? target) =>
-            new ErrorRecord(new ArgumentException(p.Message), "Seedream" + p.Code, ErrorCategory.InvalidArgument, target);
+            Errors.ForCode(p.Code).Record(new ArgumentException(p.Message), target);
 
         /// <summary>Maps a client failure to an ErrorRecord; the server's body goes into ErrorDetails.</summary>
         public static ErrorRecord FromException(Exception ex, object? target)
@@ -25,23 +19,23 @@ namespace Seedream.Commands.Internal
             {
                 case FalApiException api:
                 {
-                    var (id, category) = api.Kind switch
+                    var kind = api.Kind switch
                     {
-                        FalErrorKind.Validation => ("SeedreamInputRejected", ErrorCategory.InvalidArgument),
-                        FalErrorKind.Unauthorized => ("SeedreamUnauthorized", ErrorCategory.AuthenticationError),
-                        FalErrorKind.Forbidden => ("SeedreamForbidden", ErrorCategory.PermissionDenied),
-                        FalErrorKind.NotFound => ("SeedreamNotFound", ErrorCategory.ObjectNotFound),
-                        FalErrorKind.RateLimited => ("SeedreamRateLimited", ErrorCategory.LimitsExceeded),
-                        FalErrorKind.StartTimeout => ("SeedreamStartTimeout", ErrorCategory.OperationTimeout),
-                        FalErrorKind.Server => ("SeedreamServerError", ErrorCategory.ResourceUnavailable),
-                        FalErrorKind.BadRequest => ("SeedreamBadRequest", ErrorCategory.InvalidOperation),
-                        FalErrorKind.JobFailed => ("SeedreamJobFailed", ErrorCategory.InvalidResult),
-                        FalErrorKind.JobCancelled => ("SeedreamJobCancelled", ErrorCategory.OperationStopped),
-                        FalErrorKind.Connection => ("SeedreamConnectionFailed", ErrorCategory.ConnectionError),
-                        _ => ("SeedreamProtocolError", ErrorCategory.ProtocolError),
+                        FalErrorKind.Validation => Errors.InputRejected,
+                        FalErrorKind.Unauthorized => Errors.Unauthorized,
+                        FalErrorKind.Forbidden => Errors.Forbidden,
+                        FalErrorKind.NotFound => Errors.NotFound,
+                        FalErrorKind.RateLimited => Errors.RateLimited,
+                        FalErrorKind.StartTimeout => Errors.StartTimeout,
+                        FalErrorKind.Server => Errors.ServerError,
+                        FalErrorKind.BadRequest => Errors.BadRequest,
+                        FalErrorKind.JobFailed => Errors.JobFailed,
+                        FalErrorKind.JobCancelled => Errors.JobCancelled,
+                        FalErrorKind.Connection => Errors.ConnectionFailed,
+                        _ => Errors.ProtocolError,
                     };
                     // The request id, when known, is the most useful target: it finds the job again.
-                    var record = new ErrorRecord(api, id, category, (object?)api.RequestId ?? target);
+                    var record = kind.Record(api, (object?)api.RequestId ?? target);
                     if (!string.IsNullOrEmpty(api.ResponseBody))
                         record.ErrorDetails = new ErrorDetails(api.Message + Environment.NewLine + "Server response: " + api.ResponseBody);
                     if (api.Kind == FalErrorKind.Unauthorized)
@@ -49,17 +43,17 @@ namespace Seedream.Commands.Internal
                     return record;
                 }
                 case JobNotCompletedException notDone:
-                    return new ErrorRecord(notDone, "SeedreamJobNotCompleted", ErrorCategory.ResourceUnavailable, target ?? notDone.RequestId);
+                    return Errors.JobNotCompleted.Record(notDone, target ?? notDone.RequestId);
                 case FalWaitTimeoutException timeout:
-                    return new ErrorRecord(timeout, "SeedreamWaitTimeout", ErrorCategory.OperationTimeout, timeout.RequestId);
+                    return Errors.WaitTimeout.Record(timeout, timeout.RequestId);
                 case InsecureEndpointException insecure:
-                    return new ErrorRecord(insecure, "SeedreamInsecureProxyUrl", ErrorCategory.SecurityError, target);
+                    return Errors.InsecureProxyUrl.Record(insecure, target);
                 case FalStreamException stream:
-                    return new ErrorRecord(stream, "SeedreamProtocolError", ErrorCategory.ProtocolError, target);
+                    return Errors.ProtocolError.Record(stream, target);
                 case ArgumentException arg:
-                    return new ErrorRecord(arg, "SeedreamInvalidArgument", ErrorCategory.InvalidArgument, target);
+                    return Errors.InvalidArgument.Record(arg, target);
                 default:
-                    return new ErrorRecord(ex, "SeedreamUnexpectedError", ErrorCategory.NotSpecified, target);
+                    return Errors.UnexpectedError.Record(ex, target);
             }
         }
     }

@@ -34,25 +34,24 @@ namespace Seedream.Commands.Internal
                     result.AddRange(cmdlet.SessionState.Path.GetResolvedProviderPathFromPSPath(path, out provider));
                     if (result.Count == 0)
                     {
-                        errors.Add(ErrorFactory.Create("SeedreamFileNotFound", ErrorCategory.ObjectNotFound, $"No file matches '{path}'.", path));
+                        errors.Add(Errors.FileNotFound.Record($"No file matches '{path}'.", path));
                         return result;
                     }
                 }
             }
             catch (Exception ex) when (ex is ItemNotFoundException || ex is System.Management.Automation.DriveNotFoundException)
             {
-                errors.Add(ErrorFactory.Create("SeedreamFileNotFound", ErrorCategory.ObjectNotFound, $"Cannot find '{path}': it does not exist.", path, ex));
+                errors.Add(Errors.FileNotFound.Record($"Cannot find '{path}': it does not exist.", path, ex));
                 return result;
             }
             catch (Exception ex) when (ex is ProviderNotFoundException || ex is NotSupportedException || ex is ArgumentException || ex is PSInvalidOperationException || ex is ProviderInvocationException)
             {
-                errors.Add(ErrorFactory.Create("SeedreamPathInvalid", ErrorCategory.InvalidArgument, $"'{path}' is not a usable path: {ex.Message}", path, ex));
+                errors.Add(Errors.PathInvalid.Record($"'{path}' is not a usable path: {ex.Message}", path, ex));
                 return result;
             }
             if (!IsFileSystem(provider))
             {
-                errors.Add(ErrorFactory.Create("SeedreamPathNotFileSystem", ErrorCategory.InvalidArgument,
-                    $"'{path}' is on the {provider?.Name ?? "unknown"} provider; only file-system paths can be used.", path));
+                errors.Add(Errors.PathNotFileSystem.Record($"'{path}' is on the {provider?.Name ?? "unknown"} provider; only file-system paths can be used.", path));
                 result.Clear();
             }
             return result;
@@ -71,12 +70,12 @@ namespace Seedream.Commands.Internal
                 : Single(Resolve(cmdlet, path!, literal: true, errors));
             if (resolved == null)
             {
-                error = errors.Count > 0 ? errors[0] : ErrorFactory.Create("SeedreamPathInvalid", ErrorCategory.InvalidArgument, $"'{path}' is not a usable folder.", path);
+                error = errors.Count > 0 ? errors[0] : Errors.PathInvalid.Record($"'{path}' is not a usable folder.", path);
                 return null;
             }
             if (System.IO.File.Exists(resolved))
             {
-                error = ErrorFactory.Create("SeedreamDestinationNotFolder", ErrorCategory.InvalidArgument, $"'{resolved}' is a file, not a folder.", path);
+                error = Errors.DestinationNotFolder.Record($"'{resolved}' is a file, not a folder.", path);
                 return null;
             }
             return resolved;
@@ -90,12 +89,12 @@ namespace Seedream.Commands.Internal
             var resolved = Single(Resolve(cmdlet, path, literal: true, errors));
             if (resolved == null)
             {
-                error = errors.Count > 0 ? errors[0] : ErrorFactory.Create("SeedreamPathInvalid", ErrorCategory.InvalidArgument, $"'{path}' is not a usable path.", path);
+                error = errors.Count > 0 ? errors[0] : Errors.PathInvalid.Record($"'{path}' is not a usable path.", path);
                 return null;
             }
             if (Directory.Exists(resolved))
             {
-                error = ErrorFactory.Create("SeedreamPathIsDirectory", ErrorCategory.InvalidArgument, $"'{resolved}' is a folder; -Path names the file to write. Use -Destination for a folder.", path);
+                error = Errors.PathIsDirectory.Record($"'{resolved}' is a folder; -Path names the file to write. Use -Destination for a folder.", path);
                 return null;
             }
             return resolved;
@@ -106,8 +105,7 @@ namespace Seedream.Commands.Internal
             var location = cmdlet.SessionState.Path.CurrentLocation;
             if (!IsFileSystem(location.Provider))
             {
-                errors.Add(ErrorFactory.Create("SeedreamPathNotFileSystem", ErrorCategory.InvalidArgument,
-                    $"The current location '{location.Path}' is not a file-system folder; give -Destination.", location.Path));
+                errors.Add(Errors.PathNotFileSystem.Record($"The current location '{location.Path}' is not a file-system folder; give -Destination.", location.Path));
                 return null;
             }
             return location.ProviderPath;
@@ -120,19 +118,19 @@ namespace Seedream.Commands.Internal
         {
             length = 0;
             if (Directory.Exists(path))
-                return ErrorFactory.Create("SeedreamFileIsDirectory", ErrorCategory.InvalidArgument, $"'{path}' is a directory; only files can be uploaded.", target);
+                return Errors.FileIsDirectory.Record($"'{path}' is a directory; only files can be uploaded.", target);
             var info = new FileInfo(path);
             if (!info.Exists)
-                return ErrorFactory.Create("SeedreamFileNotFound", ErrorCategory.ObjectNotFound, $"Cannot find '{path}': it does not exist.", target);
+                return Errors.FileNotFound.Record($"Cannot find '{path}': it does not exist.", target);
             if (info.Length == 0)
-                return ErrorFactory.Create("SeedreamFileEmpty", ErrorCategory.InvalidData, $"'{path}' is empty (0 bytes); there is nothing to upload.", target);
+                return Errors.FileEmpty.Record($"'{path}' is empty (0 bytes); there is nothing to upload.", target);
             try
             {
                 using (new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read)) { }
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException || ex is System.Security.SecurityException)
             {
-                return ErrorFactory.Create("SeedreamFileUnreadable", ErrorCategory.ReadError, $"'{path}' cannot be read: {ex.Message}", target, ex);
+                return Errors.FileUnreadable.Record($"'{path}' cannot be read: {ex.Message}", target, ex);
             }
             length = info.Length;
             return null;

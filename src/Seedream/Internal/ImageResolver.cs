@@ -30,13 +30,13 @@ namespace Seedream.Commands.Internal
                     var problem = InputImage.CheckUrl(input.Url);
                     if (problem != null)
                     {
-                        errors.Add(ErrorFactory.Create("Seedream" + problem.Value.Code, ErrorCategory.InvalidArgument, "Image '" + Short(input.Url) + "': " + problem.Value.Message, input.Source));
+                        errors.Add(Errors.ForCode(problem.Value.Code).Record("Image '" + Short(input.Url) + "': " + problem.Value.Message, input.Source));
                         continue;
                     }
                     if (DeclaredNonImage(input.Url!) is string mime)
                     {
                         // The model could only fail on it (image_load_error), after it was sent and queued.
-                        errors.Add(ErrorFactory.Create("SeedreamImageNotAnImage", ErrorCategory.InvalidData, $"Image '{Short(input.Url)}': the data URI holds '{mime}', not an image.", input.Source));
+                        errors.Add(Errors.ImageNotAnImage.Record($"Image '{Short(input.Url)}': the data URI holds '{mime}', not an image.", input.Source));
                         continue;
                     }
                     if (input.Url!.Length > InputImage.LargeDataUriChars && input.Url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
@@ -52,7 +52,7 @@ namespace Seedream.Commands.Internal
                 }
                 catch (Exception ex) when (ex is ItemNotFoundException || ex is ProviderNotFoundException || ex is System.Management.Automation.DriveNotFoundException || ex is NotSupportedException || ex is ArgumentException || ex is PSInvalidOperationException)
                 {
-                    errors.Add(ErrorFactory.Create("SeedreamImagePathInvalid", ErrorCategory.InvalidArgument, $"Image '{input.LocalPath}' is not a usable file-system path: {ex.Message}", input.Source, ex));
+                    errors.Add(Errors.ImagePathInvalid.Record($"Image '{input.LocalPath}' is not a usable file-system path: {ex.Message}", input.Source, ex));
                     continue;
                 }
                 var error = CheckLocalFile(path, input.Source, out var resolved);
@@ -108,7 +108,7 @@ namespace Seedream.Commands.Internal
                 }
                 if (matches.Count == 0)
                 {
-                    errors.Add(ErrorFactory.Create("SeedreamImageNotFound", ErrorCategory.ObjectNotFound, $"Image '{input.LocalPath}' matches no file.", input.Source));
+                    errors.Add(Errors.ImageNotFound.Record($"Image '{input.LocalPath}' matches no file.", input.Source));
                     continue;
                 }
                 matches.Sort(StringComparer.Ordinal);
@@ -131,14 +131,14 @@ namespace Seedream.Commands.Internal
         {
             resolved = null;
             if (Directory.Exists(path))
-                return ErrorFactory.Create("SeedreamImageIsDirectory", ErrorCategory.InvalidArgument, $"Image '{path}' is a directory, not a file.", target);
+                return Errors.ImageIsDirectory.Record($"Image '{path}' is a directory, not a file.", target);
             var info = new FileInfo(path);
             if (!info.Exists)
-                return ErrorFactory.Create("SeedreamImageNotFound", ErrorCategory.ObjectNotFound, $"Image '{path}' does not exist.", target);
+                return Errors.ImageNotFound.Record($"Image '{path}' does not exist.", target);
             if (info.Length == 0)
-                return ErrorFactory.Create("SeedreamImageEmpty", ErrorCategory.InvalidData, $"Image '{path}' is empty (0 bytes).", target);
+                return Errors.ImageEmpty.Record($"Image '{path}' is empty (0 bytes).", target);
             if (info.Length > MaxInputImageBytes)
-                return ErrorFactory.Create("SeedreamImageTooLarge", ErrorCategory.LimitsExceeded, $"Image '{path}' has {info.Length / 1024 / 1024} MB; fal accepts input images up to {MaxInputImageBytes / 1024 / 1024} MB.", target);
+                return Errors.ImageTooLarge.Record($"Image '{path}' has {info.Length / 1024 / 1024} MB; fal accepts input images up to {MaxInputImageBytes / 1024 / 1024} MB.", target);
             var header = new byte[FileTypes.HeaderLength];
             int n;
             try
@@ -148,11 +148,11 @@ namespace Seedream.Commands.Internal
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException || ex is System.Security.SecurityException)
             {
-                return ErrorFactory.Create("SeedreamImageUnreadable", ErrorCategory.ReadError, $"Image '{path}' cannot be read: {ex.Message}", target, ex);
+                return Errors.ImageUnreadable.Record($"Image '{path}' cannot be read: {ex.Message}", target, ex);
             }
             var type = FileTypes.Sniff(header, n);
             if (type == null)
-                return ErrorFactory.Create("SeedreamImageNotAnImage", ErrorCategory.InvalidData, $"'{path}' is not an image this module recognises (PNG, JPEG, WebP, GIF, BMP, TIFF, HEIC or AVIF).", target);
+                return Errors.ImageNotAnImage.Record($"'{path}' is not an image this module recognises (PNG, JPEG, WebP, GIF, BMP, TIFF, HEIC or AVIF).", target);
             resolved = new ResolvedImage { Path = info.FullName, Length = info.Length, ContentType = type };
             return null;
         }

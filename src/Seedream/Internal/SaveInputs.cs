@@ -27,7 +27,7 @@ namespace Seedream.Commands.Internal
             switch (value)
             {
                 case null:
-                    errors.Add(ErrorFactory.Create("SeedreamSaveInputInvalid", ErrorCategory.InvalidArgument, "An empty value cannot be saved.", null));
+                    errors.Add(Errors.SaveInputInvalid.Record("An empty value cannot be saved.", null));
                     return;
                 case EditResult result:
                     items.AddRange(SaveItem.FromResult(result));
@@ -70,8 +70,7 @@ namespace Seedream.Commands.Internal
                     Text(pso, "FileName", "file_name"), Text(pso, "RequestId", "request_id") ?? requestId, index.HasValue ? (int)index.Value : (int?)null, seed);
                 return;
             }
-            errors.Add(ErrorFactory.Create("SeedreamSaveInputInvalid", ErrorCategory.InvalidArgument,
-                $"A {value.GetType().Name} cannot be saved: pass a Seedream.EditResult, a Seedream.Image, a URL or a data URI.", input));
+            errors.Add(Errors.SaveInputInvalid.Record($"A {value.GetType().Name} cannot be saved: pass a Seedream.EditResult, a Seedream.Image, a URL or a data URI.", input));
         }
 
         private void AddUrl(string url, object? target, List<SaveItem> items, List<ErrorRecord> errors, string? contentType, long? size, string? fileName, string? requestId, int? index, long? seed)
@@ -80,7 +79,7 @@ namespace Seedream.Commands.Internal
             if (problem != null)
             {
                 var shown = url.Length <= 80 ? url : url.Substring(0, 77) + "...";
-                errors.Add(ErrorFactory.Create("Seedream" + problem.Value.Code, ErrorCategory.InvalidArgument, $"Cannot save '{shown}': {problem.Value.Message}", target));
+                errors.Add(Errors.ForCode(problem.Value.Code).Record($"Cannot save '{shown}': {problem.Value.Message}", target));
                 return;
             }
             items.Add(new SaveItem
@@ -128,19 +127,19 @@ namespace Seedream.Commands.Internal
                 case ImageSaveException save:
                     return save.Reason switch
                     {
-                        SaveFailure.Exists => new ErrorRecord(save, "SeedreamFileExists", ErrorCategory.ResourceExists, target),
-                        SaveFailure.DestinationUnwritable => new ErrorRecord(save, "SeedreamDestinationUnwritable", ErrorCategory.WriteError, target),
-                        _ => new ErrorRecord(save, "SeedreamDataUriInvalid", ErrorCategory.InvalidData, target),
+                        SaveFailure.Exists => Errors.FileExists.Record(save, target),
+                        SaveFailure.DestinationUnwritable => Errors.DestinationUnwritable.Record(save, target),
+                        _ => Errors.DataUriInvalid.Record(save, target),
                     };
                 case FalDownloadException download:
                     return download.Reason switch
                     {
-                        DownloadFailure.TooLarge => new ErrorRecord(download, "SeedreamDownloadTooLarge", ErrorCategory.LimitsExceeded, target),
-                        DownloadFailure.SizeMismatch => new ErrorRecord(download, "SeedreamDownloadSizeMismatch", ErrorCategory.InvalidData, target),
-                        _ => new ErrorRecord(download, "SeedreamDownloadFailed", ErrorCategory.ProtocolError, target),
+                        DownloadFailure.TooLarge => Errors.DownloadTooLarge.Record(download, target),
+                        DownloadFailure.SizeMismatch => Errors.DownloadSizeMismatch.Record(download, target),
+                        _ => Errors.DownloadFailed.Record(download, target),
                     };
                 case FalApiException api when api.InnerException is DownloadInterruptedException:
-                    return new ErrorRecord(api, "SeedreamDownloadIncomplete", ErrorCategory.ReadError, target);
+                    return Errors.DownloadIncomplete.Record(api, target);
                 case FalApiException api:
                     var category = api.Kind switch
                     {
@@ -151,14 +150,14 @@ namespace Seedream.Commands.Internal
                         FalErrorKind.Protocol => ErrorCategory.ProtocolError,
                         _ => ErrorCategory.ResourceUnavailable,
                     };
-                    return new ErrorRecord(api, "SeedreamDownloadFailed", category, target);
+                    return Errors.DownloadFailed.Record(api, target, category);
                 case UnsafePathException unsafePath:
-                    return new ErrorRecord(unsafePath, "SeedreamUnsafePath", ErrorCategory.SecurityError, target);
+                    return Errors.UnsafePath.Record(unsafePath, target);
                 case UnauthorizedAccessException _:
                 case IOException _:
-                    return ErrorFactory.Create("SeedreamFileWriteFailed", ErrorCategory.WriteError, "The image could not be written: " + ex.Message, target, ex);
+                    return Errors.FileWriteFailed.Record("The image could not be written: " + ex.Message, target, ex);
                 case ArgumentException arg:
-                    return new ErrorRecord(arg, "SeedreamImageUrlInvalid", ErrorCategory.InvalidArgument, target);
+                    return Errors.ImageUrlInvalid.Record(arg, target);
                 default:
                     return ErrorFactory.FromException(ex, target);
             }
