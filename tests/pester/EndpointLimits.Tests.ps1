@@ -48,16 +48,18 @@ Describe 'Edit endpoints: checks before sending' {
 
     It '5.0 Lite Edit has no -OutputFormat; a text-to-image endpoint takes no -Image' {
         ErrorIdOf { Invoke-SeedreamEdit -Prompt 'p' -Image $url -OutputFormat png } | Should -Be 'SeedreamFieldNotSupported'
-        ErrorIdOf { Invoke-SeedreamEdit -Prompt 'p' -Image $url -Endpoint fal-ai/bytedance/seedream/v5/lite/text-to-image } | Should -Be 'SeedreamFieldNotSupported'
+        ErrorIdOf { Invoke-SeedreamEdit -Prompt 'p' -Image $url -Endpoint fal-ai/bytedance/seedream/v5/lite/text-to-image } | Should -Be 'SeedreamEndpointKindMismatch'
         ErrorIdOf { Submit-SeedreamJob -Prompt 'p' -Image $url -Endpoint fal-ai/bytedance/seedream/v4/text-to-image } | Should -Be 'SeedreamFieldNotSupported'
     }
 
-    It '4.5 and 4.0 take at most 15 images in and out (inputs + NumImages x MaxImages)' -ForEach @(
+    It '4.5 and 4.0 take at most 15 images in and out of one generation (inputs + MaxImages)' -ForEach @(
         @{ Endpoint = 'fal-ai/bytedance/seedream/v4.5/edit' }, @{ Endpoint = 'fal-ai/bytedance/seedream/v4/edit' }
     ) {
         ErrorIdOf { Invoke-SeedreamEdit -Prompt 'p' -Image $ten -Endpoint $Endpoint -MaxImages 6 } | Should -Be 'SeedreamImageCountLimitExceeded'
-        ErrorIdOf { Submit-SeedreamJob -Prompt 'p' -Image $ten[0..3] -Endpoint $Endpoint -NumImages 2 -MaxImages 6 } | Should -Be 'SeedreamImageCountLimitExceeded'
-        ErrorIdOf { Invoke-SeedreamEdit -Prompt 'p' -Image $ten[0..8] -Endpoint $Endpoint -MaxImages 6 -WhatIf } | Should -BeNullOrEmpty
+        ErrorIdOf { Submit-SeedreamJob -Prompt 'p' -Image $ten[0..9] -Endpoint $Endpoint -NumImages 2 -MaxImages 6 } | Should -Be 'SeedreamImageCountLimitExceeded'
+        ErrorIdOf { Invoke-SeedreamEdit -Prompt 'p' -Image $ten[0..8] -Endpoint $Endpoint -NumImages 6 -MaxImages 6 -WhatIf } | Should -BeNullOrEmpty
+        # -AdditionalInput sends max_images as given (with its warning); the emulator, like fal, then checks it.
+        ErrorIdOf { Invoke-SeedreamEdit -Prompt 'p' -Image $ten[0..4] -Endpoint $Endpoint -AdditionalInput @{ num_images = 2; max_images = 6 } -WhatIf -WarningAction SilentlyContinue } | Should -BeNullOrEmpty
         # The same counts are fine on 5.0 Lite, which has no such limit.
         ErrorIdOf { Invoke-SeedreamEdit -Prompt 'p' -Image $ten -NumImages 6 -MaxImages 6 -WhatIf } | Should -BeNullOrEmpty
     }

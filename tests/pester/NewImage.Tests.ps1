@@ -18,13 +18,15 @@ AfterAll {
 }
 
 Describe 'New-SeedreamImage before anything is sent' {
-    It 'has Invoke-SeedreamEdit''s shape without -Image' {
+    It 'has Invoke-SeedreamEdit''s shape without -Image (a hidden -Image only refuses images)' {
         $command = Get-Command New-SeedreamImage
         $command.OutputType.Name | Should -Contain 'Seedream.EditResult'
         foreach ($name in 'Prompt', 'ImageSize', 'NumImages', 'MaxImages', 'OutputFormat', 'Endpoint', 'ThrottleLimit', 'Ordered', 'OutFolder', 'NameTemplate', 'Journal', 'TimeoutSec', 'Sync', 'WhatIf') {
             $command.Parameters.Keys | Should -Contain $name
         }
-        $command.Parameters.Keys | Should -Not -Contain 'Image'
+        # -Image is there only to refuse images (FamilyUsability.Tests.ps1): hidden from syntax and completion.
+        $command.Parameters['Image'].Attributes.Where({ $_ -is [Parameter] }).DontShow | Should -Be $true
+        (Get-Help New-SeedreamImage).syntax | Out-String | Should -Not -Match '-Image\b'
         $command.Parameters.Keys | Should -Not -Contain 'InlineImages'
     }
 

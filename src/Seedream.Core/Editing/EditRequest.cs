@@ -60,6 +60,8 @@ namespace Seedream
         /// <summary>The most images the request can produce: num_images × max_images (as sent, -AdditionalInput included).</summary>
         public int MaxImageCount => (WholeNumber("num_images") ?? NumImages ?? 1) * (WholeNumber("max_images") ?? MaxImages ?? 1);
 
+        private bool SetsAdditional(string field) => AdditionalInput != null && AdditionalInput.ContainsKey(field);
+
         private int? WholeNumber(string field) =>
             AdditionalInput != null && AdditionalInput.TryGetValue(field, out var v) && v != null
             && long.TryParse(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture), out var n) && n > 0 && n < 1000 ? (int)n : (int?)null;
@@ -102,7 +104,7 @@ namespace Seedream
                     ? "The prompt is empty. Describe the edit, for example -Prompt 'Make the sky a sunset'."
                     : "The prompt is empty. Describe the image, for example -Prompt 'A lighthouse at dawn'.", Prompt));
             if (kind == EndpointKind.Edit && ImageUrls.Count == 0)
-                problems.Add(new EditProblem("ImageRequired", "image_urls", "At least one input image is required (-Image)."));
+                problems.Add(new EditProblem("ImageRequired", "image_urls", "At least one input image is required (-Image). To make an image from a prompt alone, use New-SeedreamImage (or a text-to-image -Endpoint with Submit-SeedreamJob)."));
             for (var i = 0; checkImageUrls && i < ImageUrls.Count; i++)
             {
                 var problem = InputImage.CheckUrl(ImageUrls[i]);
@@ -136,11 +138,16 @@ namespace Seedream
                 else if (ImageSize.BoundsProblem(profile) is string bounds)
                     problems.Add(new EditProblem("ImageSizeOutOfRange", "image_size", bounds, ImageSize.ToString()));
             }
-            // The 4.x rule: input images plus the most images the request can make stay within the limit.
-            if (profile.MaxInputsPlusOutputs.HasValue && ImageUrls.Count + MaxImageCount > profile.MaxInputsPlusOutputs)
+            // The 4.x rule, per generation: input images plus the most images one generation can make
+            // (max_images) stay within the limit. Each of fal's num_images generations is one call to
+            // ByteDance's API, whose own rule reads this way ("when max_images > 1, reference images
+            // plus generated images may not exceed 15"). A max_images sent through -AdditionalInput is
+            // sent as given (it is warned about), so it is not refused here.
+            var perGeneration = MaxImages ?? 1;
+            if (profile.MaxInputsPlusOutputs.HasValue && !SetsAdditional("max_images") && ImageUrls.Count + perGeneration > profile.MaxInputsPlusOutputs)
                 problems.Add(new EditProblem("ImageCountLimitExceeded", "max_images",
-                    $"{profile.Name} takes at most {profile.MaxInputsPlusOutputs} images in and out together; {ImageUrls.Count} input image(s) plus up to {MaxImageCount} output image(s) (NumImages × MaxImages) is {ImageUrls.Count + MaxImageCount}. Lower -NumImages or -MaxImages, or give fewer images.",
-                    ImageUrls.Count + MaxImageCount));
+                    $"{profile.Name} takes at most {profile.MaxInputsPlusOutputs} images in and out of one generation; {ImageUrls.Count} input image(s) plus up to {perGeneration} output image(s) (MaxImages) is {ImageUrls.Count + perGeneration}. Lower -MaxImages, or give fewer images.",
+                    ImageUrls.Count + perGeneration));
             if (AdditionalInput != null) CheckAdditionalInput(problems);
             return problems;
         }

@@ -270,12 +270,19 @@ namespace Seedream
         };
 
         /// <summary>The profile of an endpoint id (any of its ids, with or without surrounding slashes); null when the module has none.</summary>
+        private const string FalNamespace = "fal-ai/";
+
         public static EndpointProfile? Find(string? endpoint)
         {
             if (endpoint == null) return null;
             var id = endpoint.Trim().Trim('/');
             foreach (var p in All)
                 if (p.Ids.Any(i => string.Equals(i, id, StringComparison.Ordinal))) return p;
+            // fal lists some ids with and some without the fal-ai/ namespace; either spelling finds the
+            // profile (the request is still sent to the id as given).
+            var other = id.StartsWith(FalNamespace, StringComparison.Ordinal) ? id.Substring(FalNamespace.Length) : FalNamespace + id;
+            foreach (var p in All)
+                if (p.Ids.Any(i => string.Equals(i, other, StringComparison.Ordinal))) return p;
             return null;
         }
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text.RegularExpressions;
@@ -104,7 +105,15 @@ namespace Seedream
             if (profile.SidesOrPixels && hasSides && hasPixels) ok = sidesOk || pixelsOk;
             else ok = sidesOk && (pixelsOk || profile.OutOfBounds == OutOfBoundsSize.Scaled);
             if (ok) return null;
-            return $"{profile.Name} cannot make {w}x{h} ({area.ToString("N0", CultureInfo.InvariantCulture)} pixels): custom sizes must have {profile.DescribeSizeBounds()}.";
+            // Said in words: "1024x1024..2048x2048" reads as a bound on each side, but it is a pixel count.
+            var rules = new List<string>();
+            if (hasSides) rules.Add($"each side {profile.MinSide ?? 1} to {profile.MaxSide ?? MaxSide} pixels");
+            if (hasPixels)
+                rules.Add(string.Format(CultureInfo.InvariantCulture, "a total of {0:N0} to {1:N0} pixels ({2} to {3}, any shape)",
+                    profile.MinPixels ?? 1, profile.MaxPixels ?? (long)MaxSide * MaxSide,
+                    EndpointProfile.Square(profile.MinPixels ?? 1), EndpointProfile.Square(profile.MaxPixels ?? (long)MaxSide * MaxSide)));
+            var rule = string.Join(profile.SidesOrPixels ? ", or " : ", and ", rules);
+            return $"{profile.Name} cannot make {w}x{h} ({area.ToString("N0", CultureInfo.InvariantCulture)} pixels): a custom size must have {rule}.";
         }
 
         /// <summary>For a custom size the model scales (outside the profile's pixel bounds), the size it will make; null otherwise.</summary>

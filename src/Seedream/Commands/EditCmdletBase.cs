@@ -35,6 +35,9 @@ namespace Seedream.Commands
         /// <summary>What the command does: the kind assumed for an endpoint without a profile, and its default endpoint's.</summary>
         private protected virtual EndpointKind CommandKind => EndpointKind.Edit;
 
+        /// <summary>True for a cmdlet that queues either kind of request (Submit-SeedreamJob).</summary>
+        private protected virtual bool AcceptsEitherKind => false;
+
         /// <summary>The endpoint used when -Endpoint is not given.</summary>
         private protected virtual string DefaultEndpoint => EndpointId.SeedreamV5LiteEdit;
 
@@ -214,9 +217,19 @@ namespace Seedream.Commands
             if (!EndpointId.TryParse(endpointText, out var endpoint, out var endpointError))
                 errors.Add(Errors.InvalidEndpoint.Record(endpointError!, endpointText));
             var profile = endpoint?.Profile;
-            var kindMismatch = profile != null && profile.Kind == EndpointKind.Edit && CommandKind == EndpointKind.TextToImage;
+            // An id that does not parse is already an error; the rest is checked as the command's own default endpoint.
+            var checkedAs = endpoint == null ? EndpointProfiles.Find(DefaultEndpoint) ?? EndpointProfiles.V5LiteEdit : profile;
+            var kindMismatch = profile != null && !AcceptsEitherKind && profile.Kind != CommandKind;
             if (kindMismatch)
-                errors.Add(Errors.EndpointKindMismatch.Record($"{profile.Name} ({profile.Id}) edits input images; {MyInvocation.MyCommand.Name} makes images from a prompt alone. Use Invoke-SeedreamEdit or Submit-SeedreamJob with -Image for it.", endpointText));
+                errors.Add(Errors.EndpointKindMismatch.Record(profile!.Kind == EndpointKind.Edit
+                    ? $"{profile.Name} ({profile.Id}) edits input images; {MyInvocation.MyCommand.Name} makes images from a prompt alone. Use Invoke-SeedreamEdit or Submit-SeedreamJob with -Image for it."
+                    : $"{profile.Name} ({profile.Id}) makes images from a prompt alone; {MyInvocation.MyCommand.Name} edits input images. Use New-SeedreamImage (or Submit-SeedreamJob without -Image) for it.", target));
+            if (CommandKind == EndpointKind.TextToImage && images.Count > 0)
+            {
+                // -Image, or an Image column of a CSV row: refused, never silently dropped from a paid request.
+                errors.Add(Errors.FieldNotSupported.Record($"{MyInvocation.MyCommand.Name} makes images from a prompt alone and takes no input image (-Image, or an Image column in the input). To edit images, use Invoke-SeedreamEdit.", target));
+                images.Clear();
+            }
             var request = new EditRequest
             {
                 Prompt = Prompt,
@@ -225,13 +238,14 @@ namespace Seedream.Commands
                 Seed = Seed,
                 SyncMode = MyInvocation.BoundParameters.ContainsKey(nameof(SyncMode)) ? SyncMode.IsPresent : (bool?)null,
                 EnableSafetyChecker = EnableSafetyChecker,
-                EnhancePromptMode = EnhancePromptMode,
-                OutputFormat = OutputFormat,
+                // Enum values in any case, as PowerShell's own sets take them; fal gets the schema's spelling.
+                EnhancePromptMode = Canonical(EnhancePromptMode, checkedAs?.EnhancePromptModes),
+                OutputFormat = Canonical(OutputFormat, checkedAs?.OutputFormats),
             };
             if (ImageSize != null)
             {
                 // An endpoint id that does not parse is already an error; its size is read as 5.0 Lite Edit's.
-                try { request.ImageSize = ImageSizeReader.Read(ImageSize, endpoint == null ? EndpointProfiles.V5LiteEdit : profile); }
+                try { request.ImageSize = ImageSizeReader.Read(ImageSize, checkedAs); }
                 catch (FormatException ex)
                 {
                     errors.Add(Errors.ImageSizeInvalid.Record(ex.Message, ImageSize));
@@ -279,7 +293,7 @@ namespace Seedream.Commands
             // Image references were checked one by one above (local files included); a record whose
             // images were all refused already has its specific error, not also "no image".
             var profiled = endpoint == null || profile != null;
-            foreach (var p in request.Validate(endpoint == null ? EndpointProfiles.V5LiteEdit : profile, CommandKind, checkImageUrls: false))
+            foreach (var p in request.Validate(checkedAs, CommandKind, checkImageUrls: false))
                 if (!(p.Code == "ImageRequired" && (imageErrors.Count > 0 || kindMismatch))) errors.Add(ErrorFactory.FromProblem(p, target));
             if (errors.Count > 0)
             {
@@ -309,6 +323,9 @@ namespace Seedream.Commands
                 Headers = headers,
             });
         }
+
+        private static string? Canonical(string? value, string[]? allowed) =>
+            value == null || allowed == null ? value : allowed.FirstOrDefault(a => string.Equals(a, value.Trim(), StringComparison.OrdinalIgnoreCase)) ?? value;
 
         private static string ParameterFor(string field) => field switch
         {

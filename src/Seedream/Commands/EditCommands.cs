@@ -180,6 +180,7 @@ namespace Seedream.Commands
 
         private protected override ImageInput[] GivenImages => Image;
         private protected override bool InlineImagesRequested => InlineImages.IsPresent;
+        private protected override bool AcceptsEitherKind => true;
 
         /// <summary>fal POSTs the result to this URL when the request completes (fal_webhook).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]

@@ -43,8 +43,14 @@ namespace Seedream.Commands
                 var matches = profiles.Where(p => p.Ids.Any(wildcard.IsMatch)).ToList();
                 if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(text))
                 {
-                    // As Get-Command does: a name without wildcards that matches nothing is an error.
+                    // The other spelling of an id (with or without fal-ai/) names the same model.
                     var known = EndpointProfiles.Find(text);
+                    if (known != null && profiles.Contains(known))
+                    {
+                        Emit(new[] { known });
+                        continue;
+                    }
+                    // As Get-Command does: a name without wildcards that matches nothing is an error.
                     var message = known != null
                         ? $"'{text}' is {known.Name}, {Describe(known.Kind)} endpoint, not {Describe((EndpointKind)Enum.Parse(typeof(EndpointKind), Kind!, true))} one."
                         : $"The module has no profile for the endpoint '{text}'. It can still be used with -Endpoint: it is sent as given, with only the checks every fal endpoint shares. Get-SeedreamModel lists the profiled endpoints.";

@@ -23,6 +23,17 @@ namespace Seedream.Commands
         [PromptTextTransformation]
         public override string Prompt { get; set; } = string.Empty;
 
+        /// <summary>
+        /// Not for use: text-to-image takes no input image. It exists so that -Image, or an Image
+        /// column of a piped row, is refused (SeedreamFieldNotSupported) rather than silently dropped
+        /// from a paid request or taken for -ImageSize by prefix matching.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        [Alias("ImageUrls", "ImageUrl", "image_urls")]
+        [ImageInputTransformation]
+        public ImageInput[] Image { get; set; } = System.Array.Empty<ImageInput>();
+
+        private protected override ImageInput[] GivenImages => Image;
         private protected override EndpointKind CommandKind => EndpointKind.TextToImage;
         private protected override string DefaultEndpoint => EndpointId.SeedreamV5LiteTextToImage;
     }

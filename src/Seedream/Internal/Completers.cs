@@ -72,8 +72,13 @@ namespace Seedream.Commands
     /// <summary>-EnhancePromptMode: standard or fast.</summary>
     public sealed class EnhancePromptModeCompleter : IArgumentCompleter
     {
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-            CompletionHelper.Match(wordToComplete, new[] { ("standard", "higher quality, slower"), ("fast", "average quality, faster") });
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            // Nothing for an endpoint without the field: a value offered there would only be refused.
+            var profile = CompletionProfile.For(commandName, fakeBoundParameters);
+            var modes = new[] { ("standard", "higher quality, slower"), ("fast", "average quality, faster") };
+            return CompletionHelper.Match(wordToComplete, profile == null ? modes : modes.Where(m => profile.EnhancePromptModes.Contains(m.Item1)));
+        }
     }
 
     /// <summary>-OutputFormat: the formats of the endpoint given with -Endpoint (jpeg and png for 5.0 Pro).</summary>
@@ -82,7 +87,8 @@ namespace Seedream.Commands
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
         {
             var profile = CompletionProfile.For(commandName, fakeBoundParameters);
-            var formats = profile != null && profile.OutputFormats.Length > 0 ? profile.OutputFormats : EndpointProfiles.All.SelectMany(p => p.OutputFormats).Distinct().ToArray();
+            // The endpoint's own formats (none where it has no output_format); every known one for an unprofiled endpoint.
+            var formats = profile != null ? profile.OutputFormats : EndpointProfiles.All.SelectMany(p => p.OutputFormats).Distinct().ToArray();
             return CompletionHelper.Match(wordToComplete, formats.Select(f => (f, $"{f} output")));
         }
     }
