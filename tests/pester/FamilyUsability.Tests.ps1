@@ -111,3 +111,25 @@ Describe 'Completion offers only what the endpoint takes' {
         Offered "Invoke-SeedreamEdit -Endpoint $pro -EnhancePromptMode " | Should -BeNullOrEmpty
     }
 }
+
+Describe 'A batch''s failures name their rows' {
+    It 'targets every refusal of a record at its prompt, whatever the problem' {
+        $rows = @(
+            [pscustomobject]@{ Prompt = 'bad size'; ImageSize = 'auto_9K' }
+            [pscustomobject]@{ Prompt = 'edit endpoint'; Endpoint = 'fal-ai/bytedance/seedream/v4/edit' }
+            [pscustomobject]@{ Prompt = 'too many'; NumImages = '9' }
+        )
+        $rows | New-SeedreamImage -WhatIf -ErrorVariable e -ErrorAction SilentlyContinue
+        @($e | Get-ErrorId) | Should -Be @('SeedreamImageSizeInvalid', 'SeedreamEndpointKindMismatch', 'SeedreamNumImagesOutOfRange')
+        @($e.TargetObject) | Should -Be @('bad size', 'edit endpoint', 'too many')
+    }
+}
+
+Describe 'The error catalog in a session' {
+    It 'shows whole ids and whole meanings at 80 columns' {
+        $text = [Seedream.Commands.Errors]::All | Out-String -Width 80
+        $text | Should -Match 'SeedreamSecretManagementUnavailable '
+        $text | Should -Not -Match '…'
+        ($text -split "`n" | Measure-Object -Property Length -Maximum).Maximum | Should -BeLessOrEqual 80
+    }
+}

@@ -297,7 +297,7 @@ namespace Seedream.Commands
                 if (!(p.Code == "ImageRequired" && (imageErrors.Count > 0 || kindMismatch))) errors.Add(ErrorFactory.FromProblem(p, target));
             if (errors.Count > 0)
             {
-                WriteError(OneError(errors));
+                WriteError(OneError(errors, target));
                 return null;
             }
 
@@ -342,15 +342,18 @@ namespace Seedream.Commands
             _ => field,
         };
 
-        /// <summary>The first error of a record, with the others (if any) named in its message.</summary>
-        private static ErrorRecord OneError(List<ErrorRecord> errors)
+        /// <summary>
+        /// The first error of a record, with the others (if any) named in its message. Its target is
+        /// the record's prompt whatever the problem, so a batch's failures can be matched to their
+        /// rows (the message names the offending value).
+        /// </summary>
+        private static ErrorRecord OneError(List<ErrorRecord> errors, object target)
         {
             var first = errors[0];
-            if (errors.Count == 1) return first;
-            var others = string.Join(" ", errors.Skip(1).Select(e => e.Exception.Message));
-            var record = new ErrorRecord(new SeedreamException(first.Exception.Message + " Also: " + others, first.Exception),
-                first.FullyQualifiedErrorId, first.CategoryInfo.Category, first.TargetObject);
-            return record;
+            var exception = errors.Count == 1
+                ? first.Exception
+                : new SeedreamException(first.Exception.Message + " Also: " + string.Join(" ", errors.Skip(1).Select(e => e.Exception.Message)), first.Exception);
+            return new ErrorRecord(exception, first.FullyQualifiedErrorId, first.CategoryInfo.Category, target) { ErrorDetails = first.ErrorDetails };
         }
 
         /// <summary>The ShouldProcess target (naming the record by its prompt and inputs) and action, with its estimated cost.</summary>
