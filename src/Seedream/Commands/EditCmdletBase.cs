@@ -444,20 +444,12 @@ namespace Seedream.Commands
     }
 
     /// <summary>A request ready to send, with the images still to resolve.</summary>
-    public sealed class PreparedEdit
+    public sealed class PreparedEdit(EndpointId endpoint, EditRequest request, IReadOnlyList<ResolvedImage> images, SubmitOptions submitOptions)
     {
-        public PreparedEdit(EndpointId endpoint, EditRequest request, IReadOnlyList<ResolvedImage> images, SubmitOptions submitOptions)
-        {
-            Endpoint = endpoint;
-            Request = request;
-            Images = images;
-            SubmitOptions = submitOptions;
-        }
-
-        public EndpointId Endpoint { get; }
-        public EditRequest Request { get; }
-        public IReadOnlyList<ResolvedImage> Images { get; }
-        public SubmitOptions SubmitOptions { get; }
+        public EndpointId Endpoint { get; } = endpoint;
+        public EditRequest Request { get; } = request;
+        public IReadOnlyList<ResolvedImage> Images { get; } = images;
+        public SubmitOptions SubmitOptions { get; } = submitOptions;
         /// <summary>The inputs as results name them (<see cref="EditResult.InputImages"/>).</summary>
         public string[] InputLabels => Images.Select(i => i.Label).ToArray();
 
