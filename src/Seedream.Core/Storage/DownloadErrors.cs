@@ -1,5 +1,3 @@
-using System;
-using System.IO;
 using Seedream.Protocol;
 
 namespace Seedream.Storage

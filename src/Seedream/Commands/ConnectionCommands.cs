@@ -1,12 +1,7 @@
-using System;
 using System.Collections.ObjectModel;
-using System.Linq;
-using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Security;
-using Seedream.Commands.Internal;
 using Seedream.Commands.Session;
-using Seedream.Protocol;
 
 namespace Seedream.Commands
 {

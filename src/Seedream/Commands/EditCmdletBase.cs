@@ -1,13 +1,4 @@
-using System;
 using System.Collections;
-using System.Collections.Generic;
-using System.Linq;
-using System.Management.Automation;
-using System.Threading;
-using System.Threading.Tasks;
-using Seedream.Commands.Internal;
-using Seedream.Protocol;
-using Seedream.Workflow;
 
 namespace Seedream.Commands
 {

@@ -1,7 +1,3 @@
-using System.Management.Automation;
-using Seedream.Commands.Internal;
-using Seedream.Protocol;
-
 namespace Seedream.Commands
 {
     /// <summary>

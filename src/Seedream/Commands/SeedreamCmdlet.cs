@@ -1,11 +1,5 @@
-using System;
-using System.Management.Automation;
 using System.Management.Automation.Runspaces;
-using System.Threading;
-using System.Threading.Tasks;
-using Seedream.Commands.Internal;
 using Seedream.Commands.Session;
-using Seedream.Protocol;
 
 namespace Seedream.Commands
 {

@@ -1,7 +1,4 @@
-using System;
 using System.Net.Http;
-using System.Threading;
-using System.Threading.Tasks;
 
 namespace Seedream.Protocol.Transport
 {

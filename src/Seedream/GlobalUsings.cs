@@ -1,0 +1,4 @@
+global using System.Management.Automation;
+global using Seedream.Commands.Internal;
+global using Seedream.Protocol;
+global using Seedream.Workflow;
