@@ -223,20 +223,11 @@ namespace Seedream.Commands
     {
         protected override void EndProcessing()
         {
-            SeedreamSession? session;
-            try
+            var session = FindSession(out var proxyError);
+            if (proxyError != null)
             {
-                session = SessionStore.Current(Runspace.DefaultRunspace);
-            }
-            catch (InsecureEndpointException ex)
-            {
-                // A bad SEEDREAM_PROXY_URL gets the same ErrorIds here as in the other cmdlets.
-                WriteError(Errors.InsecureProxyUrl.Record(ex, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
-                return;
-            }
-            catch (ArgumentException ex)
-            {
-                WriteError(Errors.InvalidProxyUrl.Record(ex, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
+                // Not terminating here: Get-SeedreamContext reports the bad SEEDREAM_PROXY_URL and ends.
+                WriteError(proxyError);
                 return;
             }
             if (session == null)
