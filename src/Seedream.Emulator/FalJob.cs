@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Seedream.Emulator;
 
 internal enum JobState { InQueue, InProgress, Completed }

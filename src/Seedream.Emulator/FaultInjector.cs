@@ -1,9 +1,3 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using Microsoft.AspNetCore.Http;
-
 namespace Seedream.Emulator;
 
 /// <summary>What can go wrong with one request when faults are on (<c>--fault-kinds</c> names in brackets).</summary>

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Seedream.Emulator;
 
 /// <summary>Whether an endpoint edits input images or generates from the prompt alone.</summary>

@@ -1,9 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 
 namespace Seedream.Emulator;
 

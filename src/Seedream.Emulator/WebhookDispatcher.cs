@@ -1,8 +1,5 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Seedream.Emulator;
 

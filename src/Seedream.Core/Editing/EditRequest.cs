@@ -1,6 +1,3 @@
-using System.Globalization;
-using Seedream.Protocol;
-
 namespace Seedream
 {
     /// <summary>A problem found in an edit request before anything was sent.</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Seedream
 {
     /// <summary>What an endpoint does: edit input images, or make images from text alone.</summary>

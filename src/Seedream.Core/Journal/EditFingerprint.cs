@@ -1,8 +1,5 @@
 using System.Collections;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using Seedream.Protocol;
 using Seedream.Storage;
 
 namespace Seedream

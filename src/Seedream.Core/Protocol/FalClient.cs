@@ -1,10 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Net.Http;
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using Seedream.Protocol.Transport;
 using Seedream.Storage;
 

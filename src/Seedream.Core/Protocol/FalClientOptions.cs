@@ -1,5 +1,3 @@
-using System.Net.Http;
-
 namespace Seedream.Protocol
 {
     /// <summary>Settings of one <see cref="FalClient"/>. Immutable once the client is built.</summary>

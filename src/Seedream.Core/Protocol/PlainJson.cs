@@ -1,7 +1,4 @@
 using System.Collections;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 
 namespace Seedream.Protocol
 {

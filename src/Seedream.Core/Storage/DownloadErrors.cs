@@ -1,5 +1,3 @@
-using Seedream.Protocol;
-
 namespace Seedream.Storage
 {
     /// <summary>Why a download was refused.</summary>

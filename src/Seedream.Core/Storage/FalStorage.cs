@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Net.Http;
-using System.Text;
-using System.Text.Json;
-using Seedream.Protocol;
 using Seedream.Protocol.Transport;
 
 namespace Seedream.Storage

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Seedream.Storage
 {
     /// <summary>Content types from magic bytes, with the file extension as a fallback.</summary>

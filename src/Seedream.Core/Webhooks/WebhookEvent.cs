@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Seedream.Protocol;
-
 namespace Seedream.Webhooks
 {
     /// <summary>

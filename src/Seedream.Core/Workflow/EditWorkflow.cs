@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Seedream.Protocol;
 using Seedream.Storage;
 
 namespace Seedream.Workflow

@@ -1,4 +1,3 @@
-using Seedream.Protocol;
 using Seedream.Storage;
 
 namespace Seedream.Workflow

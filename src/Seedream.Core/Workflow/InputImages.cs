@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Seedream.Protocol;
 using Seedream.Storage;
 
 namespace Seedream.Workflow

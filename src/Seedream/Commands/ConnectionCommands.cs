@@ -1,7 +1,5 @@
 using System.Collections.ObjectModel;
-using System.Management.Automation.Runspaces;
 using System.Security;
-using Seedream.Commands.Session;
 
 namespace Seedream.Commands
 {

@@ -1,5 +1,3 @@
-using System.Collections;
-
 namespace Seedream.Commands
 {
     /// <summary>

@@ -1,10 +1,6 @@
-using System.Collections;
 using System.Globalization;
 using System.Management.Automation.Language;
-using System.Management.Automation.Runspaces;
 using System.Net.Http.Headers;
-using Seedream.Commands.Session;
-using Seedream.Storage;
 
 namespace Seedream.Commands
 {

@@ -1,6 +1,3 @@
-using System.Management.Automation.Runspaces;
-using Seedream.Commands.Session;
-
 namespace Seedream.Commands
 {
     /// <summary>

@@ -1,5 +1,3 @@
-using Seedream.Storage;
-
 namespace Seedream.Commands.Internal
 {
     /// <summary>

@@ -1,5 +1,3 @@
-using System.Collections;
-
 namespace Seedream.Commands.Internal
 {
     /// <summary>Turns PowerShell values (PSObject wrappers, hashtables, custom objects) into plain CLR values for JSON.</summary>

@@ -1,6 +1,3 @@
-using System.Collections;
-using Seedream.Storage;
-
 namespace Seedream.Commands.Internal
 {
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;

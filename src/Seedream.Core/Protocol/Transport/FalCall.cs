@@ -1,5 +1,3 @@
-using System.Net.Http;
-
 namespace Seedream.Protocol.Transport
 {
     /// <summary>Turns a failed call into a value after all (see <see cref="RetryPolicy.AdoptsJob"/>).</summary>
