@@ -10,10 +10,12 @@ namespace Seedream.Commands
     public abstract class EditCmdletBase : ConcurrentCmdletBase
     {
         /// <summary>
-        /// The prompt. Each command declares it as a parameter (New-SeedreamImage also takes it from
-        /// plain piped text; the edit commands take piped objects as input images).
+        /// The prompt, bound by position or property name. New-SeedreamImage redeclares it to take
+        /// plain piped text too; the edit commands take piped objects as input images instead.
         /// </summary>
-        public abstract string Prompt { get; set; }
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [AllowEmptyString]
+        public virtual string Prompt { get; set; } = string.Empty;
 
         /// <summary>The input images given to this record (-Image); none for a command without -Image.</summary>
         private protected virtual ImageInput[] GivenImages => Array.Empty<ImageInput>();

@@ -7,10 +7,6 @@ namespace Seedream.Commands
     [OutputType(typeof(EditResult))]
     public sealed class InvokeSeedreamEditCommand : InvokeCmdletBase
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [AllowEmptyString]
-        public override string Prompt { get; set; } = string.Empty;
-
         /// <summary>Input images: URLs, data URIs, local paths, FileInfo, Seedream.Image or Seedream.File.</summary>
         [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("image_urls", "Images", "ImageUrl", "ImageUrls")]
@@ -155,10 +151,6 @@ namespace Seedream.Commands
     {
         // One per command: a file used by many records is uploaded once.
         private EditWorkflow? _workflow;
-
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [AllowEmptyString]
-        public override string Prompt { get; set; } = string.Empty;
 
         /// <summary>Input images: URLs, data URIs, local paths, FileInfo, Seedream.Image or Seedream.File (none for a text-to-image endpoint).</summary>
         [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
