@@ -2,10 +2,9 @@ namespace Seedream.Commands
 {
     /// <summary>
     /// The request parameters shared by Invoke-SeedreamEdit, Submit-SeedreamJob and
-    /// New-SeedreamImage (the commands with input images declare -Image themselves). Every input
-    /// binds by property name too (with the API's snake_case names as aliases), so CSV rows and
-    /// objects pipe straight in. What an endpoint accepts comes from its profile
-    /// (<see cref="EndpointProfiles"/>).
+    /// New-SeedreamImage. Every input binds by property name too (with the API's snake_case names
+    /// as aliases), so CSV rows and objects pipe straight in. What an endpoint accepts comes from
+    /// its profile (<see cref="EndpointProfiles"/>).
     /// </summary>
     public abstract class EditCmdletBase : ConcurrentCmdletBase
     {
@@ -17,8 +16,16 @@ namespace Seedream.Commands
         [AllowEmptyString]
         public virtual string Prompt { get; set; } = string.Empty;
 
-        /// <summary>The input images given to this record (-Image); none for a command without -Image.</summary>
-        private protected virtual ImageInput[] GivenImages => Array.Empty<ImageInput>();
+        /// <summary>
+        /// Input images: URLs, data URIs, local paths, FileInfo, Seedream.Image or Seedream.File (none
+        /// for a text-to-image endpoint). New-SeedreamImage redeclares it hidden, only to refuse it.
+        /// </summary>
+        [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("image_urls", "Images", "ImageUrl", "ImageUrls")]
+        [AllowEmptyCollection]
+        [ImageInputTransformation]
+        [SupportsWildcards]
+        public virtual ImageInput[] Image { get; set; } = Array.Empty<ImageInput>();
 
         /// <summary>True when local files go inline as data URIs (-InlineImages) instead of being uploaded.</summary>
         private protected virtual bool InlineImagesRequested => false;
@@ -188,7 +195,7 @@ namespace Seedream.Commands
         protected PreparedEdit? Prepare()
         {
             var errors = new List<ErrorRecord>();
-            var images = (GivenImages ?? Array.Empty<ImageInput>()).Where(i => i != null).ToList();
+            var images = (Image ?? Array.Empty<ImageInput>()).Where(i => i != null).ToList();
 
             // Piping an earlier result (Seedream.Image / Seedream.EditResult, live or deserialized)
             // means "edit this image": its prompt, seed and endpoint are not carried over.

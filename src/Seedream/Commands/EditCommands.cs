@@ -7,19 +7,10 @@ namespace Seedream.Commands
     [OutputType(typeof(EditResult))]
     public sealed class InvokeSeedreamEditCommand : InvokeCmdletBase
     {
-        /// <summary>Input images: URLs, data URIs, local paths, FileInfo, Seedream.Image or Seedream.File.</summary>
-        [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("image_urls", "Images", "ImageUrl", "ImageUrls")]
-        [AllowEmptyCollection]
-        [ImageInputTransformation]
-        [SupportsWildcards]
-        public ImageInput[] Image { get; set; } = Array.Empty<ImageInput>();
-
         /// <summary>Send local files inline as data URIs instead of uploading them to fal storage.</summary>
         [Parameter]
         public SwitchParameter InlineImages { get; set; }
 
-        private protected override ImageInput[] GivenImages => Image;
         private protected override bool InlineImagesRequested => InlineImages.IsPresent;
     }
 
@@ -152,19 +143,10 @@ namespace Seedream.Commands
         // One per command: a file used by many records is uploaded once.
         private EditWorkflow? _workflow;
 
-        /// <summary>Input images: URLs, data URIs, local paths, FileInfo, Seedream.Image or Seedream.File (none for a text-to-image endpoint).</summary>
-        [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("image_urls", "Images", "ImageUrl", "ImageUrls")]
-        [AllowEmptyCollection]
-        [ImageInputTransformation]
-        [SupportsWildcards]
-        public ImageInput[] Image { get; set; } = Array.Empty<ImageInput>();
-
         /// <summary>Send local files inline as data URIs instead of uploading them to fal storage.</summary>
         [Parameter]
         public SwitchParameter InlineImages { get; set; }
 
-        private protected override ImageInput[] GivenImages => Image;
         private protected override bool InlineImagesRequested => InlineImages.IsPresent;
         private protected override bool AcceptsEitherKind => true;
 

@@ -27,9 +27,8 @@ namespace Seedream.Commands
         [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
         [Alias("ImageUrls", "ImageUrl", "image_urls")]
         [ImageInputTransformation]
-        public ImageInput[] Image { get; set; } = System.Array.Empty<ImageInput>();
+        public override ImageInput[] Image { get; set; } = System.Array.Empty<ImageInput>();
 
-        private protected override ImageInput[] GivenImages => Image;
         private protected override EndpointKind CommandKind => EndpointKind.TextToImage;
         private protected override string DefaultEndpoint => EndpointId.SeedreamV5LiteTextToImage;
     }
