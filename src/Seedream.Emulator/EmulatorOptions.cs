@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Globalization;
 using System.Net;
 
 namespace Seedream.Emulator;
@@ -72,6 +69,21 @@ public sealed class EmulatorOptions
         "  --fault-slow-ms N  delay of a 'slow' answer in ms, 0..600000 (default 3000)\n" +
         "  --upload-bytes-per-sec N  read each storage PUT at most this fast, 0..1000000000 (default 0 = unlimited)";
 
+    /// <summary>A whole-number option: its name, its range and the property it sets.</summary>
+    private sealed record WholeNumberOption(string Name, int Min, int Max, Func<EmulatorOptions, int> Get, Action<EmulatorOptions, int> Set);
+
+    // One list for the command line and for Validate, so each range is stated once.
+    private static readonly WholeNumberOption[] WholeNumberOptions =
+    {
+        new("--processing-ms", 0, 3_600_000, o => o.ProcessingMs, (o, v) => o.ProcessingMs = v),
+        new("--runners", 1, 256, o => o.Runners, (o, v) => o.Runners = v),
+        new("--ping-ms", 10, 600_000, o => o.PingMs, (o, v) => o.PingMs = v),
+        new("--webhook-retries", 0, 20, o => o.WebhookRetries, (o, v) => o.WebhookRetries = v),
+        new("--webhook-retry-ms", 0, 600_000, o => o.WebhookRetryMs, (o, v) => o.WebhookRetryMs = v),
+        new("--fault-slow-ms", 0, 600_000, o => o.FaultSlowMs, (o, v) => o.FaultSlowMs = v),
+        new("--upload-bytes-per-sec", 0, 1_000_000_000, o => o.UploadBytesPerSecond, (o, v) => o.UploadBytesPerSecond = v),
+    };
+
     /// <summary>Reads <c>--name value</c> or <c>--name=value</c> options.</summary>
     /// <exception cref="ArgumentException">Unknown option, missing or bad value (the message says which).</exception>
     public static EmulatorOptions Parse(string[] args)
@@ -102,25 +114,19 @@ public sealed class EmulatorOptions
                 return args[++i];
             }
 
+            if (Array.Find(WholeNumberOptions, o => o.Name == name) is { } whole)
+            {
+                whole.Set(options, ParseInt(name, TakeValue(), whole.Min, whole.Max));
+                continue;
+            }
+
             switch (name)
             {
                 case "--urls":
                     options.Urls = TakeValue();
                     break;
-                case "--processing-ms":
-                    options.ProcessingMs = ParseInt(name, TakeValue(), 0, 3_600_000);
-                    break;
-                case "--runners":
-                    options.Runners = ParseInt(name, TakeValue(), 1, 256);
-                    break;
-                case "--ping-ms":
-                    options.PingMs = ParseInt(name, TakeValue(), 10, 600_000);
-                    break;
-                case "--webhook-retries":
-                    options.WebhookRetries = ParseInt(name, TakeValue(), 0, 20);
-                    break;
-                case "--webhook-retry-ms":
-                    options.WebhookRetryMs = ParseInt(name, TakeValue(), 0, 600_000);
+                case "--require-key":
+                    options.RequireKey = TakeValue();
                     break;
                 case "--fault-rate":
                     options.FaultRate = FaultOptions.ParseRate(TakeValue());
@@ -130,15 +136,6 @@ public sealed class EmulatorOptions
                     break;
                 case "--fault-seed":
                     options.FaultSeed = ParseInt(name, TakeValue(), int.MinValue, int.MaxValue);
-                    break;
-                case "--fault-slow-ms":
-                    options.FaultSlowMs = ParseInt(name, TakeValue(), 0, 600_000);
-                    break;
-                case "--upload-bytes-per-sec":
-                    options.UploadBytesPerSecond = ParseInt(name, TakeValue(), 0, 1_000_000_000);
-                    break;
-                case "--require-key":
-                    options.RequireKey = TakeValue();
                     break;
                 default:
                     throw new ArgumentException($"Unknown option '{arg}'.");
@@ -153,12 +150,8 @@ public sealed class EmulatorOptions
     /// <exception cref="ArgumentException">A value is out of range.</exception>
     public void Validate()
     {
-        CheckRange("--processing-ms", ProcessingMs, 0, 3_600_000);
-        CheckRange("--runners", Runners, 1, 256);
-        CheckRange("--ping-ms", PingMs, 10, 600_000);
-        CheckRange("--webhook-retries", WebhookRetries, 0, 20);
-        CheckRange("--webhook-retry-ms", WebhookRetryMs, 0, 600_000);
-        CheckRange("--upload-bytes-per-sec", UploadBytesPerSecond, 0, 1_000_000_000);
+        foreach (var option in WholeNumberOptions)
+            CheckRange(option.Name, option.Get(this), option.Min, option.Max);
         if (RequireKey is not null && (RequireKey.Length == 0 || RequireKey.Trim() != RequireKey || RequireKey.Contains(' ')))
             throw new ArgumentException("Option --require-key needs a non-empty key without spaces.");
         FaultOptions.Validate(this);

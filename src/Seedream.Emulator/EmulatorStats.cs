@@ -1,8 +1,3 @@
-using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Linq;
-using System.Threading;
-
 namespace Seedream.Emulator;
 
 /// <summary>

@@ -1,10 +1,4 @@
-using System;
-using System.Globalization;
 using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Threading.Tasks;
-using Microsoft.AspNetCore.Http;
 
 namespace Seedream.Emulator;
 

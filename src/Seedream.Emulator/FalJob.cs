@@ -1,9 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Text.Json.Nodes;
-using System.Threading;
-using System.Threading.Tasks;
-
 namespace Seedream.Emulator;
 
 internal enum JobState { InQueue, InProgress, Completed }
@@ -61,29 +55,20 @@ internal sealed record JobOutcome(
 /// One request (queue job or synchronous run). Mutable state is guarded by the owning
 /// <see cref="JobQueue"/>'s gate; methods named *Locked must be called while holding it.
 /// </summary>
-internal sealed class FalJob
+internal sealed class FalJob(string id, JobKind kind, EndpointId endpoint, string? urlBase, string inputPath)
 {
     private TaskCompletionSource _changed = NewSignal();
 
-    public FalJob(string id, JobKind kind, EndpointId endpoint, string? urlBase, string inputPath)
-    {
-        Id = id;
-        Kind = kind;
-        Endpoint = endpoint;
-        UrlBase = urlBase;
-        InputPath = inputPath;
-    }
-
-    public string Id { get; }
-    public JobKind Kind { get; }
-    public EndpointId Endpoint { get; }
+    public string Id { get; } = id;
+    public JobKind Kind { get; } = kind;
+    public EndpointId Endpoint { get; } = endpoint;
     /// <summary><c>https://queue.fal.run/{owner}/{alias}/requests/{id}</c> for queue jobs, null for sync runs.</summary>
-    public string? UrlBase { get; }
+    public string? UrlBase { get; } = urlBase;
     /// <summary>
     /// File holding the raw request body as received. Kept on disk, not in memory: benchmarks
     /// submit hundreds of jobs whose inputs may carry megabytes of data URIs.
     /// </summary>
-    public string InputPath { get; }
+    public string InputPath { get; } = inputPath;
 
     public byte[] ReadInput() => System.IO.File.ReadAllBytes(InputPath);
     public JobPriority Priority { get; init; }

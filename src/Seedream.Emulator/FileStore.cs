@@ -1,9 +1,3 @@
-using System;
-using System.Collections.Concurrent;
-using System.IO;
-using System.Linq;
-using System.Security.Cryptography;
-
 namespace Seedream.Emulator;
 
 /// <summary>A file served at <c>/files/{Id}/{FileName}</c>; the bytes live on disk at <see cref="Path"/>.</summary>

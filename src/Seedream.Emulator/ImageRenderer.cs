@@ -1,10 +1,4 @@
-using System.Linq;
-using System;
 using System.Buffers.Binary;
-using System.Collections.Generic;
-using System.IO;
-using System.Security.Cryptography;
-using System.Text;
 using SkiaSharp;
 
 namespace Seedream.Emulator;

@@ -1,7 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-
 namespace Seedream.Emulator;
 
 /// <summary>Output width and height in pixels.</summary>

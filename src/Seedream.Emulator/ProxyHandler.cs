@@ -1,14 +1,3 @@
-using System;
-using System.Globalization;
-using System.IO;
-using System.Linq;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Threading;
-using System.Threading.Tasks;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
@@ -19,33 +8,21 @@ namespace Seedream.Emulator;
 /// <c>/api/fal/proxy</c>: fal's server-proxy convention. The real target is in
 /// <c>x-fal-target-url</c>; instead of forwarding, the emulator answers as that fal host would.
 /// </summary>
-internal sealed class ProxyHandler
+internal sealed class ProxyHandler(EmulatorOptions options, JobQueue queue, StorageService storage, FileStore store, StatsCollector stats, FaultInjector faults, CancellationToken shutdown)
 {
     public const string TargetUrlHeader = "x-fal-target-url";
     private static readonly string[] QueueHosts = ["queue.fal.run", "queue.falrun.com"];
     private static readonly string[] RunHosts = ["fal.run"];
     private static readonly string[] RestHosts = ["rest.fal.ai", "rest.alpha.fal.ai"];
 
-    private readonly EmulatorOptions _options;
-    private readonly JobQueue _queue;
-    private readonly StorageService _storage;
-    private readonly FileStore _store;
-    private readonly StatsCollector _stats;
-    private readonly CancellationToken _shutdown;
-    private readonly byte[]? _expectedAuth;
-    private readonly FaultInjector _faults;
-
-    public ProxyHandler(EmulatorOptions options, JobQueue queue, StorageService storage, FileStore store, StatsCollector stats, FaultInjector faults, CancellationToken shutdown)
-    {
-        _faults = faults;
-        _options = options;
-        _queue = queue;
-        _storage = storage;
-        _store = store;
-        _stats = stats;
-        _shutdown = shutdown;
-        _expectedAuth = options.RequireKey is null ? null : Encoding.UTF8.GetBytes(options.RequireKey);
-    }
+    private readonly EmulatorOptions _options = options;
+    private readonly JobQueue _queue = queue;
+    private readonly StorageService _storage = storage;
+    private readonly FileStore _store = store;
+    private readonly StatsCollector _stats = stats;
+    private readonly CancellationToken _shutdown = shutdown;
+    private readonly byte[]? _expectedAuth = options.RequireKey is null ? null : Encoding.UTF8.GetBytes(options.RequireKey);
+    private readonly FaultInjector _faults = faults;
 
     public async Task HandleAsync(HttpContext ctx)
     {

@@ -1,8 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using System.Text;
-
 namespace Seedream.Emulator;
 
 /// <summary>Whether an endpoint edits input images or generates from the prompt alone.</summary>

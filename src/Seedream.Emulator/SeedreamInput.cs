@@ -1,9 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace Seedream.Emulator;
 
 /// <summary>Validated input of one Seedream endpoint (the fields its profile accepts).</summary>

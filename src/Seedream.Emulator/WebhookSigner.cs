@@ -1,7 +1,3 @@
-using System;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json.Nodes;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.Security;

@@ -1,28 +1,14 @@
-using System;
-using System.Collections.Generic;
-using System.Globalization;
-using System.Linq;
-using Seedream.Protocol;
-
 namespace Seedream
 {
     /// <summary>A problem found in an edit request before anything was sent.</summary>
-    public sealed class EditProblem
+    public sealed class EditProblem(string code, string field, string message, object? value = null)
     {
-        public EditProblem(string code, string field, string message, object? value = null)
-        {
-            Code = code;
-            Field = field;
-            Message = message;
-            Value = value;
-        }
-
         /// <summary>Stable code; the module's ErrorId is "Seedream" + Code.</summary>
-        public string Code { get; }
+        public string Code { get; } = code;
         /// <summary>The API field concerned (prompt, image_urls, ...).</summary>
-        public string Field { get; }
-        public string Message { get; }
-        public object? Value { get; }
+        public string Field { get; } = field;
+        public string Message { get; } = message;
+        public object? Value { get; } = value;
         public override string ToString() => Message;
     }
 

@@ -1,8 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Text.Json;
-using Seedream.Protocol;
-
 namespace Seedream
 {
     /// <summary>Reads a Seedream output body into an <see cref="EditResult"/>, tolerating unknown fields.</summary>

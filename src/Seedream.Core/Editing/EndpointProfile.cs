@@ -1,8 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Globalization;
-using System.Linq;
-
 namespace Seedream
 {
     /// <summary>What an endpoint does: edit input images, or make images from text alone.</summary>

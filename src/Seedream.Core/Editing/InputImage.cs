@@ -1,5 +1,3 @@
-using System;
-
 namespace Seedream
 {
     /// <summary>Checks on image references given as text (URLs and data URIs).</summary>

@@ -1,5 +1,3 @@
-using System;
-
 namespace Seedream
 {
     /// <summary>Where one journaled edit stands (<c>Seedream.JournalEntry</c>.State).</summary>

@@ -1,5 +1,3 @@
-using System;
-
 namespace Seedream
 {
     /// <summary>The connection settings in force (<c>Seedream.Context</c>). Never holds the key itself.</summary>

@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-
 namespace Seedream
 {
     /// <summary>The outcome of one edit request (<c>Seedream.EditResult</c>).</summary>

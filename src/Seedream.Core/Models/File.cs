@@ -1,5 +1,3 @@
-using System;
-
 namespace Seedream
 {
     /// <summary>A file uploaded to fal storage (<c>Seedream.File</c>); its Url can be used as an input image.</summary>

@@ -1,5 +1,3 @@
-using System;
-
 namespace Seedream
 {
     /// <summary>A request submitted to the fal queue (<c>Seedream.Job</c>).</summary>

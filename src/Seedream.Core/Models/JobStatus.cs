@@ -1,7 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-
 namespace Seedream
 {
     /// <summary>One reading of a queued request's status (<c>Seedream.JobStatus</c>).</summary>

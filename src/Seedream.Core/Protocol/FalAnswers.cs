@@ -1,8 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Globalization;
-using System.Text.Json;
-
 namespace Seedream.Protocol
 {
     /// <summary>

@@ -1,6 +1,3 @@
-using System;
-using System.Net.Http;
-
 namespace Seedream.Protocol
 {
     /// <summary>Settings of one <see cref="FalClient"/>. Immutable once the client is built.</summary>

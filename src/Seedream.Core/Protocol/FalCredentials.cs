@@ -1,5 +1,3 @@
-using System;
-
 namespace Seedream.Protocol
 {
     /// <summary>

@@ -1,4 +1,3 @@
-using System;
 using System.Text.RegularExpressions;
 
 namespace Seedream.Protocol
@@ -73,17 +72,10 @@ namespace Seedream.Protocol
     }
 
     /// <summary>A raw successful response of a result or sync run call.</summary>
-    public sealed class FalResult
+    public sealed class FalResult(string json, string? requestId, int statusCode)
     {
-        public FalResult(string json, string? requestId, int statusCode)
-        {
-            Json = json;
-            RequestId = requestId;
-            StatusCode = statusCode;
-        }
-
-        public string Json { get; }
-        public string? RequestId { get; }
-        public int StatusCode { get; }
+        public string Json { get; } = json;
+        public string? RequestId { get; } = requestId;
+        public int StatusCode { get; } = statusCode;
     }
 }

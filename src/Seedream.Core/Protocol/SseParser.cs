@@ -1,7 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Text;
-
 namespace Seedream.Protocol
 {
     /// <summary>One server-sent event: its data lines joined with "\n", and its event name.</summary>

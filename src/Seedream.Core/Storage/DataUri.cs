@@ -1,5 +1,3 @@
-using System;
-
 namespace Seedream.Storage
 {
     /// <summary>Decodes <c>data:&lt;type&gt;;base64,&lt;payload&gt;</c> strings (sync_mode results, inline inputs).</summary>

@@ -1,7 +1,3 @@
-using System;
-using System.IO;
-using Seedream.Protocol;
-
 namespace Seedream.Storage
 {
     /// <summary>Why a download was refused.</summary>

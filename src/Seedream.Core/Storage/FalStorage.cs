@@ -1,14 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Globalization;
-using System.IO;
-using System.Linq;
-using System.Net.Http;
-using System.Text;
-using System.Text.Json;
-using System.Threading;
-using System.Threading.Tasks;
-using Seedream.Protocol;
 using Seedream.Protocol.Transport;
 
 namespace Seedream.Storage

@@ -1,8 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.IO;
-using System.Text;
-
 namespace Seedream.Storage
 {
     /// <summary>Content types from magic bytes, with the file extension as a fallback.</summary>

@@ -1,6 +1,3 @@
-using System;
-using System.Globalization;
-
 namespace Seedream.Storage
 {
     /// <summary>Options of an upload to fal storage.</summary>

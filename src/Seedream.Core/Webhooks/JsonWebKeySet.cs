@@ -1,7 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Text.Json;
-
 namespace Seedream.Webhooks
 {
     /// <summary>One ED25519 public key taken from a JWKS.</summary>

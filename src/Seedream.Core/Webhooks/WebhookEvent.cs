@@ -1,7 +1,3 @@
-using System;
-using System.Text.Json;
-using Seedream.Protocol;
-
 namespace Seedream.Webhooks
 {
     /// <summary>

@@ -1,5 +1,3 @@
-using System;
-
 namespace Seedream
 {
     /// <summary>Why a webhook signature check came out as it did.</summary>

@@ -1,10 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
-using System.Threading;
-using System.Threading.Tasks;
 
 namespace Seedream.Webhooks
 {
@@ -217,20 +211,12 @@ namespace Seedream.Webhooks
             c >= 'a' && c <= 'f' ? c - 'a' + 10 :
             c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 
-        private sealed class SignedHeaders
+        private sealed class SignedHeaders(string? requestId, string? userId, string? timestampText, string? signatureText)
         {
-            public SignedHeaders(string? requestId, string? userId, string? timestampText, string? signatureText)
-            {
-                RequestId = requestId;
-                UserId = userId;
-                TimestampText = timestampText;
-                SignatureText = signatureText;
-            }
-
-            public string? RequestId { get; }
-            public string? UserId { get; }
-            public string? TimestampText { get; }
-            public string? SignatureText { get; }
+            public string? RequestId { get; } = requestId;
+            public string? UserId { get; } = userId;
+            public string? TimestampText { get; } = timestampText;
+            public string? SignatureText { get; } = signatureText;
             public DateTimeOffset? Timestamp { get; set; }
             public byte[] Signature { get; set; } = Array.Empty<byte>();
 

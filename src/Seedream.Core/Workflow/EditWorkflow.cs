@@ -1,10 +1,4 @@
-using System;
-using System.Collections.Generic;
 using System.Diagnostics;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using Seedream.Protocol;
 using Seedream.Storage;
 
 namespace Seedream.Workflow
@@ -62,32 +56,19 @@ namespace Seedream.Workflow
     }
 
     /// <summary>A finished edit: its result, the images that could not be saved, and whether the journal supplied it.</summary>
-    public sealed class EditOutcome
+    public sealed class EditOutcome(EditResult result, IReadOnlyList<SaveError> saveErrors, bool replayed)
     {
-        public EditOutcome(EditResult result, IReadOnlyList<SaveError> saveErrors, bool replayed)
-        {
-            Result = result;
-            SaveErrors = saveErrors;
-            Replayed = replayed;
-        }
-
-        public EditResult Result { get; }
-        public IReadOnlyList<SaveError> SaveErrors { get; }
+        public EditResult Result { get; } = result;
+        public IReadOnlyList<SaveError> SaveErrors { get; } = saveErrors;
         /// <summary>Taken from the journal: nothing was submitted.</summary>
-        public bool Replayed { get; }
+        public bool Replayed { get; } = replayed;
     }
 
     /// <summary>A submitted job, or the one an earlier run submitted (<see cref="FromJournal"/>).</summary>
-    public sealed class SubmitOutcome
+    public sealed class SubmitOutcome(Job job, bool fromJournal)
     {
-        public SubmitOutcome(Job job, bool fromJournal)
-        {
-            Job = job;
-            FromJournal = fromJournal;
-        }
-
-        public Job Job { get; }
-        public bool FromJournal { get; }
+        public Job Job { get; } = job;
+        public bool FromJournal { get; } = fromJournal;
     }
 
     /// <summary>How to collect a job's result.</summary>

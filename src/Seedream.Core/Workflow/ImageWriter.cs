@@ -1,10 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.IO;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using Seedream.Protocol;
 using Seedream.Storage;
 
 namespace Seedream.Workflow
@@ -60,27 +53,16 @@ namespace Seedream.Workflow
     }
 
     /// <summary>A save the writer refused; nothing was left on disk.</summary>
-    public sealed class ImageSaveException : Exception
+    public sealed class ImageSaveException(SaveFailure reason, string message, Exception? inner = null) : Exception(message, inner)
     {
-        public ImageSaveException(SaveFailure reason, string message, Exception? inner = null) : base(message, inner)
-        {
-            Reason = reason;
-        }
-
-        public SaveFailure Reason { get; }
+        public SaveFailure Reason { get; } = reason;
     }
 
     /// <summary>An image of a result that could not be saved, and why.</summary>
-    public sealed class SaveError
+    public sealed class SaveError(SaveItem item, Exception error)
     {
-        public SaveError(SaveItem item, Exception error)
-        {
-            Item = item;
-            Error = error;
-        }
-
-        public SaveItem Item { get; }
-        public Exception Error { get; }
+        public SaveItem Item { get; } = item;
+        public Exception Error { get; } = error;
     }
 
     /// <summary>

@@ -1,10 +1,4 @@
-using System;
 using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.IO;
-using System.Threading;
-using System.Threading.Tasks;
-using Seedream.Protocol;
 using Seedream.Storage;
 
 namespace Seedream.Workflow

@@ -1,7 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-using System.Threading.Tasks;
-
 namespace Seedream.Workflow
 {
     /// <summary>
@@ -30,21 +26,13 @@ namespace Seedream.Workflow
     }
 
     /// <summary>An <see cref="IEditJournalSlot"/> over an <see cref="EditJournal"/> entry (fingerprint and occurrence).</summary>
-    public sealed class JournalSlot : IEditJournalSlot
+    public sealed class JournalSlot(EditJournal journal, string fingerprint, int occurrence, JournalEntry? entry) : IEditJournalSlot
     {
-        private readonly EditJournal _journal;
+        private readonly EditJournal _journal = journal;
 
-        public JournalSlot(EditJournal journal, string fingerprint, int occurrence, JournalEntry? entry)
-        {
-            _journal = journal;
-            Fingerprint = fingerprint;
-            Occurrence = occurrence;
-            Entry = entry;
-        }
-
-        public string Fingerprint { get; }
-        public int Occurrence { get; }
-        public JournalEntry? Entry { get; }
+        public string Fingerprint { get; } = fingerprint;
+        public int Occurrence { get; } = occurrence;
+        public JournalEntry? Entry { get; } = entry;
         public string? State => Entry?.State;
         public string JournalPath => _journal.Path;
 

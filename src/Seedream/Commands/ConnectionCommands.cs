@@ -1,12 +1,5 @@
-using System;
 using System.Collections.ObjectModel;
-using System.Linq;
-using System.Management.Automation;
-using System.Management.Automation.Runspaces;
 using System.Security;
-using Seedream.Commands.Internal;
-using Seedream.Commands.Session;
-using Seedream.Protocol;
 
 namespace Seedream.Commands
 {
@@ -228,20 +221,11 @@ namespace Seedream.Commands
     {
         protected override void EndProcessing()
         {
-            SeedreamSession? session;
-            try
+            var session = FindSession(out var proxyError);
+            if (proxyError != null)
             {
-                session = SessionStore.Current(Runspace.DefaultRunspace);
-            }
-            catch (InsecureEndpointException ex)
-            {
-                // A bad SEEDREAM_PROXY_URL gets the same ErrorIds here as in the other cmdlets.
-                WriteError(Errors.InsecureProxyUrl.Record(ex, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
-                return;
-            }
-            catch (ArgumentException ex)
-            {
-                WriteError(Errors.InvalidProxyUrl.Record(ex, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
+                // Not terminating here: Get-SeedreamContext reports the bad SEEDREAM_PROXY_URL and ends.
+                WriteError(proxyError);
                 return;
             }
             if (session == null)

@@ -1,33 +1,31 @@
-using System;
-using System.Collections;
-using System.Collections.Generic;
-using System.Linq;
-using System.Management.Automation;
-using System.Threading;
-using System.Threading.Tasks;
-using Seedream.Commands.Internal;
-using Seedream.Protocol;
-using Seedream.Workflow;
-
 namespace Seedream.Commands
 {
     /// <summary>
     /// The request parameters shared by Invoke-SeedreamEdit, Submit-SeedreamJob and
-    /// New-SeedreamImage (the commands with input images declare -Image themselves). Every input
-    /// binds by property name too (with the API's snake_case names as aliases), so CSV rows and
-    /// objects pipe straight in. What an endpoint accepts comes from its profile
-    /// (<see cref="EndpointProfiles"/>).
+    /// New-SeedreamImage. Every input binds by property name too (with the API's snake_case names
+    /// as aliases), so CSV rows and objects pipe straight in. What an endpoint accepts comes from
+    /// its profile (<see cref="EndpointProfiles"/>).
     /// </summary>
     public abstract class EditCmdletBase : ConcurrentCmdletBase
     {
         /// <summary>
-        /// The prompt. Each command declares it as a parameter (New-SeedreamImage also takes it from
-        /// plain piped text; the edit commands take piped objects as input images).
+        /// The prompt, bound by position or property name. New-SeedreamImage redeclares it to take
+        /// plain piped text too; the edit commands take piped objects as input images instead.
         /// </summary>
-        public abstract string Prompt { get; set; }
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [AllowEmptyString]
+        public virtual string Prompt { get; set; } = string.Empty;
 
-        /// <summary>The input images given to this record (-Image); none for a command without -Image.</summary>
-        private protected virtual ImageInput[] GivenImages => Array.Empty<ImageInput>();
+        /// <summary>
+        /// Input images: URLs, data URIs, local paths, FileInfo, Seedream.Image or Seedream.File (none
+        /// for a text-to-image endpoint). New-SeedreamImage redeclares it hidden, only to refuse it.
+        /// </summary>
+        [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("image_urls", "Images", "ImageUrl", "ImageUrls")]
+        [AllowEmptyCollection]
+        [ImageInputTransformation]
+        [SupportsWildcards]
+        public virtual ImageInput[] Image { get; set; } = Array.Empty<ImageInput>();
 
         /// <summary>True when local files go inline as data URIs (-InlineImages) instead of being uploaded.</summary>
         private protected virtual bool InlineImagesRequested => false;
@@ -197,7 +195,7 @@ namespace Seedream.Commands
         protected PreparedEdit? Prepare()
         {
             var errors = new List<ErrorRecord>();
-            var images = (GivenImages ?? Array.Empty<ImageInput>()).Where(i => i != null).ToList();
+            var images = (Image ?? Array.Empty<ImageInput>()).Where(i => i != null).ToList();
 
             // Piping an earlier result (Seedream.Image / Seedream.EditResult, live or deserialized)
             // means "edit this image": its prompt, seed and endpoint are not carried over.
@@ -444,20 +442,12 @@ namespace Seedream.Commands
     }
 
     /// <summary>A request ready to send, with the images still to resolve.</summary>
-    public sealed class PreparedEdit
+    public sealed class PreparedEdit(EndpointId endpoint, EditRequest request, IReadOnlyList<ResolvedImage> images, SubmitOptions submitOptions)
     {
-        public PreparedEdit(EndpointId endpoint, EditRequest request, IReadOnlyList<ResolvedImage> images, SubmitOptions submitOptions)
-        {
-            Endpoint = endpoint;
-            Request = request;
-            Images = images;
-            SubmitOptions = submitOptions;
-        }
-
-        public EndpointId Endpoint { get; }
-        public EditRequest Request { get; }
-        public IReadOnlyList<ResolvedImage> Images { get; }
-        public SubmitOptions SubmitOptions { get; }
+        public EndpointId Endpoint { get; } = endpoint;
+        public EditRequest Request { get; } = request;
+        public IReadOnlyList<ResolvedImage> Images { get; } = images;
+        public SubmitOptions SubmitOptions { get; } = submitOptions;
         /// <summary>The inputs as results name them (<see cref="EditResult.InputImages"/>).</summary>
         public string[] InputLabels => Images.Select(i => i.Label).ToArray();
 

@@ -1,9 +1,3 @@
-using System;
-using System.Management.Automation;
-using Seedream.Commands.Internal;
-using Seedream.Protocol;
-using Seedream.Workflow;
-
 namespace Seedream.Commands
 {
     /// <summary>
@@ -13,23 +7,10 @@ namespace Seedream.Commands
     [OutputType(typeof(EditResult))]
     public sealed class InvokeSeedreamEditCommand : InvokeCmdletBase
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [AllowEmptyString]
-        public override string Prompt { get; set; } = string.Empty;
-
-        /// <summary>Input images: URLs, data URIs, local paths, FileInfo, Seedream.Image or Seedream.File.</summary>
-        [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("image_urls", "Images", "ImageUrl", "ImageUrls")]
-        [AllowEmptyCollection]
-        [ImageInputTransformation]
-        [SupportsWildcards]
-        public ImageInput[] Image { get; set; } = Array.Empty<ImageInput>();
-
         /// <summary>Send local files inline as data URIs instead of uploading them to fal storage.</summary>
         [Parameter]
         public SwitchParameter InlineImages { get; set; }
 
-        private protected override ImageInput[] GivenImages => Image;
         private protected override bool InlineImagesRequested => InlineImages.IsPresent;
     }
 
@@ -162,23 +143,10 @@ namespace Seedream.Commands
         // One per command: a file used by many records is uploaded once.
         private EditWorkflow? _workflow;
 
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [AllowEmptyString]
-        public override string Prompt { get; set; } = string.Empty;
-
-        /// <summary>Input images: URLs, data URIs, local paths, FileInfo, Seedream.Image or Seedream.File (none for a text-to-image endpoint).</summary>
-        [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("image_urls", "Images", "ImageUrl", "ImageUrls")]
-        [AllowEmptyCollection]
-        [ImageInputTransformation]
-        [SupportsWildcards]
-        public ImageInput[] Image { get; set; } = Array.Empty<ImageInput>();
-
         /// <summary>Send local files inline as data URIs instead of uploading them to fal storage.</summary>
         [Parameter]
         public SwitchParameter InlineImages { get; set; }
 
-        private protected override ImageInput[] GivenImages => Image;
         private protected override bool InlineImagesRequested => InlineImages.IsPresent;
         private protected override bool AcceptsEitherKind => true;
 

@@ -1,18 +1,6 @@
-using System;
-using System.Collections;
-using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
-using System.Management.Automation;
 using System.Management.Automation.Language;
-using System.Management.Automation.Runspaces;
 using System.Net.Http.Headers;
-using System.Threading;
-using Seedream.Commands.Internal;
-using Seedream.Commands.Session;
-using Seedream.Protocol;
-using Seedream.Storage;
-using Seedream.Workflow;
 
 namespace Seedream.Commands
 {

@@ -1,9 +1,3 @@
-using System;
-using System.Management.Automation;
-using Seedream.Commands.Internal;
-using Seedream.Protocol;
-using Seedream.Workflow;
-
 namespace Seedream.Commands
 {
     /// <summary>

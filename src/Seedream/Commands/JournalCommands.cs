@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using Seedream.Commands.Internal;
-
 namespace Seedream.Commands
 {
     /// <summary>

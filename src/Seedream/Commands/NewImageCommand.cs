@@ -1,7 +1,3 @@
-using System.Management.Automation;
-using Seedream.Commands.Internal;
-using Seedream.Protocol;
-
 namespace Seedream.Commands
 {
     /// <summary>
@@ -31,9 +27,8 @@ namespace Seedream.Commands
         [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
         [Alias("ImageUrls", "ImageUrl", "image_urls")]
         [ImageInputTransformation]
-        public ImageInput[] Image { get; set; } = System.Array.Empty<ImageInput>();
+        public override ImageInput[] Image { get; set; } = System.Array.Empty<ImageInput>();
 
-        private protected override ImageInput[] GivenImages => Image;
         private protected override EndpointKind CommandKind => EndpointKind.TextToImage;
         private protected override string DefaultEndpoint => EndpointId.SeedreamV5LiteTextToImage;
     }

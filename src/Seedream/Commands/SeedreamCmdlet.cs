@@ -1,12 +1,3 @@
-using System;
-using System.Management.Automation;
-using System.Management.Automation.Runspaces;
-using System.Threading;
-using System.Threading.Tasks;
-using Seedream.Commands.Internal;
-using Seedream.Commands.Session;
-using Seedream.Protocol;
-
 namespace Seedream.Commands
 {
     /// <summary>
@@ -115,27 +106,37 @@ namespace Seedream.Commands
             GC.SuppressFinalize(this);
         }
 
+        /// <summary>
+        /// The session for this runspace, or null when no key is configured. A bad
+        /// SEEDREAM_PROXY_URL comes back as <paramref name="proxyError"/> (with the same ErrorIds for
+        /// every cmdlet); the caller decides whether it terminates.
+        /// </summary>
+        private protected static SeedreamSession? FindSession(out ErrorRecord? proxyError)
+        {
+            proxyError = null;
+            try
+            {
+                return SessionStore.Current(Runspace.DefaultRunspace);
+            }
+            catch (InsecureEndpointException ex)
+            {
+                proxyError = Errors.InsecureProxyUrl.Record(ex, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable));
+            }
+            catch (ArgumentException ex)
+            {
+                proxyError = Errors.InvalidProxyUrl.Record(ex, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable));
+            }
+            return null;
+        }
+
         /// <summary>The session for this runspace; a terminating error when no key is configured.</summary>
         protected SeedreamSession Session
         {
             get
             {
                 if (_session != null) return _session;
-                SeedreamSession? s;
-                try
-                {
-                    s = SessionStore.Current(Runspace.DefaultRunspace);
-                }
-                catch (InsecureEndpointException ex)
-                {
-                    ThrowTerminatingError(Errors.InsecureProxyUrl.Record(ex, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
-                    throw;
-                }
-                catch (ArgumentException ex)
-                {
-                    ThrowTerminatingError(Errors.InvalidProxyUrl.Record(ex, Environment.GetEnvironmentVariable(SessionStore.ProxyEnvironmentVariable)));
-                    throw;
-                }
+                var s = FindSession(out var proxyError);
+                if (proxyError != null) ThrowTerminatingError(proxyError);
                 if (s == null)
                 {
                     ThrowTerminatingError(Errors.ApiKeyMissing.Record(new SeedreamException(FalCredentials.DescribeMissing()), null));

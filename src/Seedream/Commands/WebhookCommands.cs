@@ -1,14 +1,7 @@
-using System;
-using System.Collections;
-using System.Collections.Generic;
 using System.Collections.Specialized;
 using System.Globalization;
-using System.IO;
-using System.Management.Automation;
 using System.Net;
 using System.Text;
-using Seedream.Commands.Internal;
-using Seedream.Protocol;
 using Seedream.Webhooks;
 
 namespace Seedream.Commands

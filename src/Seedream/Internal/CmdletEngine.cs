@@ -1,11 +1,5 @@
-using System;
 using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Management.Automation;
 using System.Reflection;
-using System.Threading;
-using System.Threading.Tasks;
-using Seedream.Protocol;
 
 namespace Seedream.Commands.Internal
 {

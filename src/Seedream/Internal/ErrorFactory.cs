@@ -1,7 +1,3 @@
-using System;
-using System.Management.Automation;
-using Seedream.Protocol;
-using Seedream.Workflow;
 using SeedreamException = Seedream.Commands.SeedreamException;
 
 namespace Seedream.Commands.Internal

@@ -1,6 +1,3 @@
-using System;
-using System.IO;
-using System.Management.Automation;
 using System.Reflection;
 
 namespace Seedream.Commands.Internal

@@ -1,8 +1,3 @@
-using System;
-using System.Collections;
-using System.Collections.Generic;
-using System.Management.Automation;
-
 namespace Seedream.Commands.Internal
 {
     /// <summary>Turns PowerShell values (PSObject wrappers, hashtables, custom objects) into plain CLR values for JSON.</summary>

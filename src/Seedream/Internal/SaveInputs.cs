@@ -1,13 +1,3 @@
-using System;
-using System.Collections;
-using System.Collections.Generic;
-using System.IO;
-using System.Linq;
-using System.Management.Automation;
-using Seedream.Protocol;
-using Seedream.Storage;
-using Seedream.Workflow;
-
 namespace Seedream.Commands.Internal
 {
     /// <summary>

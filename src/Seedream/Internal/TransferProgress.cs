@@ -1,8 +1,5 @@
-using System;
 using System.Diagnostics;
 using System.Globalization;
-using System.Management.Automation;
-using System.Threading;
 
 namespace Seedream.Commands.Internal
 {

@@ -1,9 +1,4 @@
-using System;
-using System.Collections;
-using System.Collections.Generic;
-using System.IO;
 using System.Globalization;
-using System.Management.Automation;
 using System.Net;
 using System.Security;
 

@@ -1,7 +1,3 @@
-using System;
-using System.Linq;
-using System.Management.Automation;
-
 namespace Seedream.Commands.Internal
 {
     /// <summary>

@@ -1,10 +1,7 @@
-using System;
 using System.Collections.Concurrent;
-using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
-using Seedream.Protocol;
 
 namespace Seedream.Commands.Session
 {

@@ -1,9 +1,4 @@
-using System;
-using System.IO;
 using System.Net;
-using System.Net.Http;
-using System.Threading;
-using System.Threading.Tasks;
 
 namespace Seedream.Protocol.Transport
 {

@@ -1,8 +1,3 @@
-using System;
-using System.Net.Http;
-using System.Threading;
-using System.Threading.Tasks;
-
 namespace Seedream.Protocol.Transport
 {
     /// <summary>Turns a failed call into a value after all (see <see cref="RetryPolicy.AdoptsJob"/>).</summary>

@@ -1,10 +1,3 @@
-using System;
-using System.IO;
-using System.Net.Http;
-using System.Text.Json;
-using System.Threading;
-using System.Threading.Tasks;
-
 namespace Seedream.Protocol.Transport
 {
     /// <summary>
