@@ -264,21 +264,29 @@ namespace Seedream
             V5LiteTextToImage, V5ProTextToImage, V45TextToImage, V4TextToImage, V3TextToImage,
         };
 
-        /// <summary>The profile of an endpoint id (any of its ids, with or without surrounding slashes); null when the module has none.</summary>
         private const string FalNamespace = "fal-ai/";
 
-        public static EndpointProfile? Find(string? endpoint)
+        // Every id, and its other spelling: fal lists some ids with and some without the fal-ai/
+        // namespace, and either finds the profile (the request is still sent to the id as given).
+        // A listed id wins over another profile's other spelling.
+        private static readonly Dictionary<string, EndpointProfile> ById = BuildIndex();
+
+        private static Dictionary<string, EndpointProfile> BuildIndex()
         {
-            if (endpoint == null) return null;
-            var id = endpoint.Trim().Trim('/');
+            var index = new Dictionary<string, EndpointProfile>(StringComparer.Ordinal);
             foreach (var p in All)
-                if (p.Ids.Any(i => string.Equals(i, id, StringComparison.Ordinal))) return p;
-            // fal lists some ids with and some without the fal-ai/ namespace; either spelling finds the
-            // profile (the request is still sent to the id as given).
-            var other = id.StartsWith(FalNamespace, StringComparison.Ordinal) ? id.Substring(FalNamespace.Length) : FalNamespace + id;
+                foreach (var id in p.Ids) index[id] = p;
             foreach (var p in All)
-                if (p.Ids.Any(i => string.Equals(i, other, StringComparison.Ordinal))) return p;
-            return null;
+                foreach (var id in p.Ids)
+                {
+                    var other = id.StartsWith(FalNamespace, StringComparison.Ordinal) ? id.Substring(FalNamespace.Length) : FalNamespace + id;
+                    if (!index.ContainsKey(other)) index[other] = p;
+                }
+            return index;
         }
+
+        /// <summary>The profile of an endpoint id (any of its ids, with or without fal-ai/ and surrounding slashes); null when the module has none.</summary>
+        public static EndpointProfile? Find(string? endpoint) =>
+            endpoint != null && ById.TryGetValue(endpoint.Trim().Trim('/'), out var profile) ? profile : null;
     }
 }
