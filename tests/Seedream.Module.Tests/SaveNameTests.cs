@@ -71,7 +71,7 @@ namespace Seedream.Module.Tests
         [InlineData("{RequestId}.{ext}", "r", 0, null, "p/n\\g", "r.bin")]
         public void Templates_render_sanitised_relative_names(string template, string? requestId, int index, string? fileName, string? ext, string expected)
         {
-            var rendered = Eval("[Seedream.Storage.NameTemplate]::Parse($t).Render([Seedream.Storage.NameValues]@{ RequestId = $r; Index = $i; FileName = $f; Extension = $e })",
+            var rendered = Eval("[Seedream.Storage.NameTemplate]::Parse($t).Render([Seedream.Image]@{ RequestId = $r; Index = $i }, $f, $e)",
                 ("t", template), ("r", requestId), ("i", index), ("f", fileName), ("e", ext));
             Assert.Equal(expected, rendered);
         }

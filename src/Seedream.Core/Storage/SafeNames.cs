@@ -92,20 +92,6 @@ namespace Seedream.Storage
         }
     }
 
-    /// <summary>Values for the placeholders of a <see cref="NameTemplate"/>.</summary>
-    public sealed class NameValues
-    {
-        public string? RequestId { get; set; }
-        public int Index { get; set; }
-        /// <summary>The server's file name (any extension is dropped when rendering).</summary>
-        public string? FileName { get; set; }
-        public long? Seed { get; set; }
-        /// <summary>The extension without the dot.</summary>
-        public string? Extension { get; set; }
-        /// <summary>The first input image of the edit (a path or URL), for {InputName}.</summary>
-        public string? InputName { get; set; }
-    }
-
     /// <summary>
     /// A file-name template such as <c>{RequestId}-{Index}.{ext}</c>. Placeholders are
     /// case-insensitive; their values are sanitised so none can add a directory. The template's
@@ -184,7 +170,12 @@ namespace Seedream.Storage
             return dot > 0 ? name.Substring(0, dot) : name.Length > 0 ? name : null;
         }
 
-        public string Render(NameValues v)
+        /// <summary>
+        /// The name of an image: {RequestId}, {Index} and {Seed} come from it; {FileName} and {ext}
+        /// are given (the writer picks them from the server, the URL or the bytes); {InputName} is the
+        /// first input image of the edit (a path or URL).
+        /// </summary>
+        public string Render(Image image, string? fileName, string? extension, string? inputName = null)
         {
             var sb = new StringBuilder();
             foreach (var (isPlaceholder, text) in _parts)
@@ -196,18 +187,18 @@ namespace Seedream.Storage
                 }
                 switch (text)
                 {
-                    case "RequestId": sb.Append(SafeFileName.Clean(v.RequestId, "image")); break;
-                    case "Index": sb.Append(v.Index.ToString(CultureInfo.InvariantCulture)); break;
-                    case "FileName": sb.Append(SafeFileName.CleanStem(v.FileName, "image")); break;
-                    case "Seed": sb.Append(v.Seed.HasValue ? v.Seed.Value.ToString(CultureInfo.InvariantCulture) : "noseed"); break;
-                    case "ext": sb.Append(SafeFileName.CleanExtension(v.Extension) ?? "bin"); break;
-                    case "InputName": sb.Append(SafeFileName.CleanStem(InputStem(v.InputName) ?? v.RequestId, "image")); break;
+                    case "RequestId": sb.Append(SafeFileName.Clean(image.RequestId, "image")); break;
+                    case "Index": sb.Append(image.Index.ToString(CultureInfo.InvariantCulture)); break;
+                    case "FileName": sb.Append(SafeFileName.CleanStem(fileName, "image")); break;
+                    case "Seed": sb.Append(image.Seed.HasValue ? image.Seed.Value.ToString(CultureInfo.InvariantCulture) : "noseed"); break;
+                    case "ext": sb.Append(SafeFileName.CleanExtension(extension) ?? "bin"); break;
+                    case "InputName": sb.Append(SafeFileName.CleanStem(InputStem(inputName) ?? image.RequestId, "image")); break;
                 }
             }
             // Every name keeps the image's extension, even when the template leaves out {ext}.
-            var extension = SafeFileName.CleanExtension(v.Extension);
-            if (!UsesExtension && extension != null && !sb.ToString().EndsWith("." + extension, StringComparison.OrdinalIgnoreCase))
-                sb.Append('.').Append(extension);
+            var cleanExtension = SafeFileName.CleanExtension(extension);
+            if (!UsesExtension && cleanExtension != null && !sb.ToString().EndsWith("." + cleanExtension, StringComparison.OrdinalIgnoreCase))
+                sb.Append('.').Append(cleanExtension);
             var segments = sb.ToString().Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries)
                 .Select(s => SafeFileName.Clean(s, "_"))
                 .ToArray();

@@ -2,43 +2,26 @@ using Seedream.Storage;
 
 namespace Seedream.Workflow
 {
-    /// <summary>One image to save: where its bytes are and what the result said about them.</summary>
-    public sealed class SaveItem
+    /// <summary>
+    /// One image to save: the <see cref="Seedream.Image"/> itself (its URL or data URI, type, size,
+    /// server name, request, index and seed) and what the caller was given, for its error reports.
+    /// </summary>
+    public sealed class SaveItem(Image image, object? target = null, string? inputName = null)
     {
-        /// <summary>http(s) URL or data URI.</summary>
-        public string Source { get; set; } = string.Empty;
-        public string? ContentType { get; set; }
-        public long? ExpectedSize { get; set; }
-        /// <summary>The server's file name, unsanitised.</summary>
-        public string? ServerFileName { get; set; }
-        public string? RequestId { get; set; }
-        public int Index { get; set; }
-        public long? Seed { get; set; }
-        /// <summary>The Seedream.Image to stamp with LocalPath once saved.</summary>
-        public Image? Image { get; set; }
-        /// <summary>What the caller was given (for its error reports); the writer never looks at it.</summary>
-        public object? Target { get; set; }
+        /// <summary>The image; it gets LocalPath once saved.</summary>
+        public Image Image { get; } = image ?? throw new ArgumentNullException(nameof(image));
+        /// <summary>What the caller was given; the writer never looks at it.</summary>
+        public object? Target { get; } = target;
         /// <summary>The first input image of the edit that made it, for {InputName}.</summary>
-        public string? InputName { get; set; }
-        public bool IsDataUri => Source.StartsWith("data:", StringComparison.OrdinalIgnoreCase);
-
-        public static SaveItem FromImage(Image image, long? seed, object? target, string? inputName) => new SaveItem
-        {
-            InputName = inputName,
-            Source = image.Url,
-            ContentType = image.ContentType,
-            ExpectedSize = image.FileSize,
-            ServerFileName = image.FileName,
-            RequestId = image.RequestId,
-            Index = image.Index,
-            Seed = seed,
-            Image = image,
-            Target = target,
-        };
+        public string? InputName { get; } = inputName;
 
         /// <summary>Every image of a result; each names the result as its target.</summary>
-        public static IEnumerable<SaveItem> FromResult(EditResult result) =>
-            result.Images.Select(image => FromImage(image, result.Seed, result, result.InputImages.FirstOrDefault()));
+        public static IEnumerable<SaveItem> FromResult(EditResult result) => result.Images.Select(image =>
+        {
+            // The parser stamps each image with the result's seed; a result built by hand may not have.
+            image.Seed ??= result.Seed;
+            return new SaveItem(image, result, result.InputImages.FirstOrDefault());
+        });
     }
 
     /// <summary>Why the writer refused to save an image (download refusals are <see cref="FalDownloadException"/>).</summary>
@@ -105,8 +88,9 @@ namespace Seedream.Workflow
         public string Predict(SaveItem item, string folder, string? explicitPath)
         {
             if (explicitPath != null) return explicitPath;
-            var ext = FromType(item.ContentType) ?? (item.IsDataUri ? FromType(DataUri.MediaType(item.Source)) : null) ?? UrlExtension(item.Source);
-            return Place(item, folder, ext, item.ServerFileName ?? UrlFileName(item.Source));
+            var image = item.Image;
+            var ext = FromType(image.ContentType) ?? (image.IsDataUri ? FromType(DataUri.MediaType(image.Url)) : null) ?? UrlExtension(image.Url);
+            return Place(item, folder, ext, image.FileName ?? UrlFileName(image.Url));
         }
 
         /// <summary>Downloads (or decodes) the image and moves it into place; returns the final path and stamps <see cref="SaveItem.Image"/>.</summary>
@@ -122,14 +106,15 @@ namespace Seedream.Workflow
             var temp = Path.Combine(directory, TempPrefix + Guid.NewGuid().ToString("N").Substring(0, 16) + TempSuffix);
             try
             {
-                string? headerType = null, suggestedName = null, finalUrl = item.Source;
-                if (item.IsDataUri)
+                var image = item.Image;
+                string? headerType = null, suggestedName = null, finalUrl = image.Url;
+                if (image.IsDataUri)
                 {
                     await WriteDataUriAsync(item, temp, progress, ct).ConfigureAwait(false);
                 }
                 else
                 {
-                    var download = await _client.DownloadAsync(item.Source, temp, item.ExpectedSize, _maxBytes, progress, ct).ConfigureAwait(false);
+                    var download = await _client.DownloadAsync(image.Url, temp, image.FileSize, _maxBytes, progress, ct).ConfigureAwait(false);
                     headerType = download.ContentType;
                     suggestedName = download.SuggestedFileName;
                     finalUrl = download.FinalUrl;
@@ -139,15 +124,15 @@ namespace Seedream.Workflow
                 var final = explicitPath;
                 if (final == null)
                 {
-                    var ext = FromType(headerType) ?? FromType(item.ContentType)
-                        ?? (item.IsDataUri ? FromType(DataUri.MediaType(item.Source)) : null)
-                        ?? Sniff(temp) ?? UrlExtension(finalUrl) ?? UrlExtension(item.Source);
-                    final = Place(item, folder, ext, item.ServerFileName ?? suggestedName ?? UrlFileName(finalUrl));
+                    var ext = FromType(headerType) ?? FromType(image.ContentType)
+                        ?? (image.IsDataUri ? FromType(DataUri.MediaType(image.Url)) : null)
+                        ?? Sniff(temp) ?? UrlExtension(finalUrl) ?? UrlExtension(image.Url);
+                    final = Place(item, folder, ext, image.FileName ?? suggestedName ?? UrlFileName(finalUrl));
                     if (_unique != null) final = _unique.Reserve(final);
                     CreateFolder(Path.GetDirectoryName(final)!);
                 }
                 Commit(temp, final);
-                if (item.Image != null) item.Image.LocalPath = final;
+                image.LocalPath = final;
                 return final;
             }
             finally
@@ -187,26 +172,18 @@ namespace Seedream.Workflow
             new ImageSaveException(SaveFailure.Exists, $"'{path}' already exists. Use -Force to overwrite it, or another -NameTemplate / -Destination.");
 
         private string Place(SaveItem item, string folder, string? ext, string? fileName) =>
-            SafePath.Combine(folder, _template.Render(new NameValues
-            {
-                RequestId = item.RequestId,
-                Index = item.Index,
-                FileName = fileName,
-                Seed = item.Seed,
-                Extension = ext,
-                InputName = item.InputName,
-            }));
+            SafePath.Combine(folder, _template.Render(item.Image, fileName, ext, item.InputName));
 
         private async Task WriteDataUriAsync(SaveItem item, string temp, Action<long, long?>? progress, CancellationToken ct)
         {
-            var declared = DataUri.DecodedLength(item.Source);
+            var declared = DataUri.DecodedLength(item.Image.Url);
             if (declared.HasValue && declared.Value > _maxBytes)
                 throw new FalDownloadException(DownloadFailure.TooLarge, $"The data URI holds {declared.Value:N0} bytes, more than the {_maxBytes:N0}-byte limit.");
             byte[] bytes;
-            try { bytes = DataUri.Decode(item.Source); }
+            try { bytes = DataUri.Decode(item.Image.Url); }
             catch (FormatException ex) { throw new ImageSaveException(SaveFailure.DataUriInvalid, ex.Message, ex); }
-            if (item.ExpectedSize.HasValue && bytes.Length != item.ExpectedSize.Value)
-                throw new FalDownloadException(DownloadFailure.SizeMismatch, $"The data URI holds {bytes.Length:N0} bytes but the result said the file has {item.ExpectedSize.Value:N0}.");
+            if (item.Image.FileSize.HasValue && bytes.Length != item.Image.FileSize.Value)
+                throw new FalDownloadException(DownloadFailure.SizeMismatch, $"The data URI holds {bytes.Length:N0} bytes but the result said the file has {item.Image.FileSize.Value:N0}.");
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
             {
                 await fs.WriteAsync(bytes, 0, bytes.Length, ct).ConfigureAwait(false);

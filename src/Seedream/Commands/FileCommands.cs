@@ -247,13 +247,14 @@ namespace Seedream.Commands
                 return;
             }
             if (!ShouldProcess(predicted, exists ? "Overwrite with the downloaded image" : "Save image")) return;
-            var label = item.IsDataUri ? $"Image {item.Index} (inline)" : $"Image {item.Index}";
+            var image = item.Image;
+            var label = image.IsDataUri ? $"Image {image.Index} (inline)" : $"Image {image.Index}";
             var progress = new TransferProgress(ActivityId, "Saving images", label, PostProgress);
             try
             {
                 var final = RunAsync(ct => _saver.SaveAsync(item, _folder, _file, progress.Report, ct));
                 _saved++;
-                WriteVerbose($"Saved {(item.IsDataUri ? "inline image" : item.Source)} to '{final}'.");
+                WriteVerbose($"Saved {(image.IsDataUri ? "inline image" : image.Url)} to '{final}'.");
                 // A provider item, as Get-Item gives it (PSPath, Mode, the FileSystem view).
                 WriteObject(FileItem(final));
             }

@@ -23,7 +23,7 @@ namespace Seedream.Commands.Internal
                     items.AddRange(SaveItem.FromResult(result));
                     return;
                 case Image image:
-                    items.Add(SaveItem.FromImage(image, image.Seed, image, null));
+                    items.Add(new SaveItem(image, image));
                     return;
                 case File file:
                     AddUrl(file.Url, file, items, errors, file.ContentType, file.FileSize > 0 ? file.FileSize : (long?)null, file.FileName, null, null, seed);
@@ -72,18 +72,19 @@ namespace Seedream.Commands.Internal
                 errors.Add(Errors.ForCode(problem.Value.Code).Record($"Cannot save '{shown}': {problem.Value.Message}", target));
                 return;
             }
-            items.Add(new SaveItem
+            // The module's own Seedream.Image for it, so loose URLs are saved as result images are.
+            var image = new Image
             {
-                Source = url.Trim(),
+                Url = url.Trim(),
                 ContentType = contentType,
-                ExpectedSize = size,
-                ServerFileName = fileName,
+                FileSize = size,
+                FileName = fileName,
                 RequestId = requestId,
                 // Loose URLs have no position in a result: number them in arrival order.
                 Index = index ?? (requestId == null ? _looseIndex++ : 0),
                 Seed = seed,
-                Target = target,
-            });
+            };
+            items.Add(new SaveItem(image, target));
         }
 
         private static object? Property(PSObject o, params string[] names)

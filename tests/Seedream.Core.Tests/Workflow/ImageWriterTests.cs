@@ -39,7 +39,7 @@ public sealed class ImageWriterTests : WorkflowTestBase, IClassFixture<FastEmula
         var (url, png) = await StoredPngAsync(client);
         var folder = Folder("ok");
         var image = new Image { Url = url, FileSize = png.Length, RequestId = "req-1", Index = 0 };
-        var item = SaveItem.FromImage(image, null, null, null);
+        var item = new SaveItem(image);
         var writer = new ImageWriter(client, Template);
         Assert.Equal(Path.Combine(folder, "req-1-0.png"), writer.Predict(item, folder, null));
         var path = await writer.SaveAsync(item, folder, null, null, Timeout());
@@ -55,11 +55,11 @@ public sealed class ImageWriterTests : WorkflowTestBase, IClassFixture<FastEmula
         using var client = _f.NewClient();
         var (url, png) = await StoredPngAsync(client);
         var folder = Folder("mismatch");
-        var item = new SaveItem { Source = url, ExpectedSize = png.Length + 7, RequestId = "r", Index = 0 };
+        var item = new SaveItem(new Image { Url = url, FileSize = png.Length + 7, RequestId = "r", Index = 0 });
         var ex = await Assert.ThrowsAsync<FalDownloadException>(() => new ImageWriter(client, Template).SaveAsync(item, folder, null, null, Timeout()));
         Assert.Equal(DownloadFailure.SizeMismatch, ex.Reason);
         Assert.Empty(Contents(folder));
-        Assert.Null(item.Image);
+        Assert.Null(item.Image.LocalPath);
     }
 
     [Fact]
@@ -68,13 +68,13 @@ public sealed class ImageWriterTests : WorkflowTestBase, IClassFixture<FastEmula
         using var client = _f.NewClient();
         var (url, png) = await StoredPngAsync(client);
         var folder = Folder("large");
-        var item = new SaveItem { Source = url, RequestId = "r", Index = 0 };
+        var item = new SaveItem(new Image { Url = url, RequestId = "r", Index = 0 });
         var ex = await Assert.ThrowsAsync<FalDownloadException>(() => new ImageWriter(client, Template, maxBytes: png.Length - 1).SaveAsync(item, folder, null, null, Timeout()));
         Assert.Equal(DownloadFailure.TooLarge, ex.Reason);
         Assert.Empty(Contents(folder));
 
         // A data URI is measured before it is decoded.
-        var inline = new SaveItem { Source = EmulatorFixtureBase.DataUri(png), RequestId = "r", Index = 1 };
+        var inline = new SaveItem(new Image { Url = EmulatorFixtureBase.DataUri(png), RequestId = "r", Index = 1 });
         var tooBig = await Assert.ThrowsAsync<FalDownloadException>(() => new ImageWriter(client, Template, maxBytes: 100).SaveAsync(inline, folder, null, null, Timeout()));
         Assert.Equal(DownloadFailure.TooLarge, tooBig.Reason);
         Assert.Empty(Contents(folder));
@@ -86,7 +86,7 @@ public sealed class ImageWriterTests : WorkflowTestBase, IClassFixture<FastEmula
         using var client = _f.NewClient(configure: o => o.MaxRetryCount = 1);
         await using var server = new BrokenServer(promised: 100_000, sent: 3_000, stall: false);
         var folder = Folder("broken");
-        var item = new SaveItem { Source = server.Url, RequestId = "r", Index = 0 };
+        var item = new SaveItem(new Image { Url = server.Url, RequestId = "r", Index = 0 });
         var ex = await Assert.ThrowsAsync<FalApiException>(() => new ImageWriter(client, Template).SaveAsync(item, folder, null, null, Timeout()));
         Assert.IsType<DownloadInterruptedException>(ex.InnerException);
         Assert.Equal(2, server.Requests); // retried once, then given up
@@ -99,7 +99,7 @@ public sealed class ImageWriterTests : WorkflowTestBase, IClassFixture<FastEmula
         using var client = _f.NewClient();
         await using var server = new BrokenServer(promised: 100_000, sent: 3_000, stall: true);
         var folder = Folder("stopped");
-        var item = new SaveItem { Source = server.Url, RequestId = "r", Index = 0 };
+        var item = new SaveItem(new Image { Url = server.Url, RequestId = "r", Index = 0 });
         using var stop = new CancellationTokenSource();
         var save = new ImageWriter(client, Template).SaveAsync(item, folder, null, (done, _) => { if (done > 0) stop.Cancel(); }, stop.Token);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => save);
@@ -114,7 +114,7 @@ public sealed class ImageWriterTests : WorkflowTestBase, IClassFixture<FastEmula
         var folder = Folder("exists");
         var target = Path.Combine(folder, "r-0.png");
         System.IO.File.WriteAllText(target, "keep me");
-        var item = new SaveItem { Source = EmulatorFixtureBase.DataUri(png), RequestId = "r", Index = 0 };
+        var item = new SaveItem(new Image { Url = EmulatorFixtureBase.DataUri(png), RequestId = "r", Index = 0 });
 
         var ex = await Assert.ThrowsAsync<ImageSaveException>(() => new ImageWriter(client, Template).SaveAsync(item, folder, null, null, Timeout()));
         Assert.Equal(SaveFailure.Exists, ex.Reason);
@@ -136,10 +136,10 @@ public sealed class ImageWriterTests : WorkflowTestBase, IClassFixture<FastEmula
         using var client = _f.NewClient();
         var folder = Folder("datauri");
         var writer = new ImageWriter(client, Template);
-        var bad = await Assert.ThrowsAsync<ImageSaveException>(() => writer.SaveAsync(new SaveItem { Source = "data:image/png;base64,@@@@", RequestId = "r" }, folder, null, null, Timeout()));
+        var bad = await Assert.ThrowsAsync<ImageSaveException>(() => writer.SaveAsync(new SaveItem(new Image { Url = "data:image/png;base64,@@@@", RequestId = "r" }), folder, null, null, Timeout()));
         Assert.Equal(SaveFailure.DataUriInvalid, bad.Reason);
         var png = EmulatorFixtureBase.Png(8, 8);
-        var mismatch = await Assert.ThrowsAsync<FalDownloadException>(() => writer.SaveAsync(new SaveItem { Source = EmulatorFixtureBase.DataUri(png), ExpectedSize = png.Length + 1, RequestId = "r" }, folder, null, null, Timeout()));
+        var mismatch = await Assert.ThrowsAsync<FalDownloadException>(() => writer.SaveAsync(new SaveItem(new Image { Url = EmulatorFixtureBase.DataUri(png), FileSize = png.Length + 1, RequestId = "r" }), folder, null, null, Timeout()));
         Assert.Equal(DownloadFailure.SizeMismatch, mismatch.Reason);
         Assert.Empty(Contents(folder));
     }
@@ -150,7 +150,7 @@ public sealed class ImageWriterTests : WorkflowTestBase, IClassFixture<FastEmula
         using var client = _f.NewClient();
         var blocker = Path.Combine(Dir, "blocker");
         System.IO.File.WriteAllText(blocker, "a file where a folder should be");
-        var item = new SaveItem { Source = EmulatorFixtureBase.DataUri(EmulatorFixtureBase.Png(8, 8)), RequestId = "r" };
+        var item = new SaveItem(new Image { Url = EmulatorFixtureBase.DataUri(EmulatorFixtureBase.Png(8, 8)), RequestId = "r" });
         var ex = await Assert.ThrowsAsync<ImageSaveException>(() => new ImageWriter(client, Template).SaveAsync(item, Path.Combine(blocker, "sub"), null, null, Timeout()));
         Assert.Equal(SaveFailure.DestinationUnwritable, ex.Reason);
     }
