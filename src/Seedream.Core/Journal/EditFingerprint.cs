@@ -24,7 +24,7 @@ namespace Seedream
                 w.WriteString("v", "1");
                 w.WriteString("endpoint", endpoint.Trim().Trim('/'));
                 w.WritePropertyName("body");
-                WriteCanonical(w, body, 0);
+                PlainJson.Write(w, body, sortKeys: true);
                 w.WriteEndObject();
             }
             return Hex(Sha256(ms.ToArray()));
@@ -63,43 +63,6 @@ namespace Seedream
             var sb = new StringBuilder(hash.Length * 2);
             foreach (var b in hash) sb.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
             return sb.ToString();
-        }
-
-        private static void WriteCanonical(Utf8JsonWriter w, object? value, int depth)
-        {
-            switch (value)
-            {
-                case IDictionary dict:
-                    w.WriteStartObject();
-                    foreach (var key in dict.Keys.Cast<object>().Select(k => Convert.ToString(k, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty).OrderBy(k => k, StringComparer.Ordinal))
-                    {
-                        w.WritePropertyName(key);
-                        WriteCanonical(w, dict[key], depth + 1);
-                    }
-                    w.WriteEndObject();
-                    return;
-                case IEnumerable<KeyValuePair<string, object?>> pairs:
-                    w.WriteStartObject();
-                    foreach (var kv in pairs.OrderBy(p => p.Key, StringComparer.Ordinal))
-                    {
-                        w.WritePropertyName(kv.Key);
-                        WriteCanonical(w, kv.Value, depth + 1);
-                    }
-                    w.WriteEndObject();
-                    return;
-                case string _:
-                case null:
-                    PlainJson.Write(w, value, depth);
-                    return;
-                case IEnumerable seq:
-                    w.WriteStartArray();
-                    foreach (var item in seq) WriteCanonical(w, item, depth + 1);
-                    w.WriteEndArray();
-                    return;
-                default:
-                    PlainJson.Write(w, value, depth);
-                    return;
-            }
         }
     }
 }

@@ -40,79 +40,92 @@ namespace Seedream.Protocol
             }
         }
 
-        /// <summary>Writes a plain value graph (IDictionary, IEnumerable, primitives) as JSON.</summary>
-        public static void Write(Utf8JsonWriter w, object? value, int depth = 0)
+        /// <summary>
+        /// Writes a plain value graph (IDictionary, IEnumerable, primitives) as JSON. With
+        /// <paramref name="sortKeys"/> object members go out in ordinal key order at every level,
+        /// the canonical form that journal fingerprints hash.
+        /// </summary>
+        public static void Write(Utf8JsonWriter w, object? value, int depth = 0, bool sortKeys = false)
         {
             if (depth > MaxDepth) throw new ArgumentException($"The value is nested more than {MaxDepth} levels deep.");
+            if (value is string || !(value is IEnumerable sequence))
+            {
+                WriteScalar(w, value);
+                return;
+            }
+            var members = Members(value);
+            if (members != null)
+            {
+                w.WriteStartObject();
+                foreach (var member in sortKeys ? members.OrderBy(m => m.Key, StringComparer.Ordinal) : members)
+                {
+                    w.WritePropertyName(member.Key);
+                    Write(w, member.Value, depth + 1, sortKeys);
+                }
+                w.WriteEndObject();
+                return;
+            }
+            w.WriteStartArray();
+            foreach (var item in sequence) Write(w, item, depth + 1, sortKeys);
+            w.WriteEndArray();
+        }
+
+        /// <summary>The members of a JSON object: a dictionary (keys as invariant text) or a sequence of string-keyed pairs; null for anything else.</summary>
+        private static IEnumerable<KeyValuePair<string, object?>>? Members(object value) => value switch
+        {
+            IDictionary dict => Entries(dict),
+            IEnumerable<KeyValuePair<string, object?>> pairs => pairs,
+            _ => null,
+        };
+
+        // IDictionary's own enumerator: a generic dictionary's IEnumerable yields KeyValuePairs, not DictionaryEntry.
+        private static IEnumerable<KeyValuePair<string, object?>> Entries(IDictionary dict)
+        {
+            var entry = dict.GetEnumerator();
+            while (entry.MoveNext())
+                yield return new KeyValuePair<string, object?>(Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty, entry.Value);
+        }
+
+        /// <summary>Values sent as JSON strings, in the form a server can read back; null when the value is not text-like.</summary>
+        private static string? AsText(object? value) => value switch
+        {
+            string s => s,
+            char c => c.ToString(),
+            DateTime dt => dt.ToString("o", CultureInfo.InvariantCulture),
+            DateTimeOffset dto => dto.ToString("o", CultureInfo.InvariantCulture),
+            Uri u => u.OriginalString,
+            Guid g => g.ToString(),
+            Enum en => en.ToString(),
+            _ => null,
+        };
+
+        private static void WriteScalar(Utf8JsonWriter w, object? value)
+        {
+            var text = AsText(value);
+            if (text != null)
+            {
+                w.WriteStringValue(text);
+                return;
+            }
             switch (value)
             {
                 case null:
                     w.WriteNullValue();
                     return;
-                case string s:
-                    w.WriteStringValue(s);
-                    return;
                 case bool b:
                     w.WriteBooleanValue(b);
                     return;
-                case char c:
-                    w.WriteStringValue(c.ToString());
-                    return;
-                case byte or sbyte or short or ushort or int or long:
+                case byte or sbyte or short or ushort or int or long or uint:
                     w.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
-                    return;
-                case uint ui:
-                    w.WriteNumberValue(ui);
                     return;
                 case ulong ul:
                     w.WriteNumberValue(ul);
                     return;
-                case float f:
-                    WriteDouble(w, f);
-                    return;
-                case double dbl:
-                    WriteDouble(w, dbl);
+                case float or double:
+                    WriteDouble(w, Convert.ToDouble(value, CultureInfo.InvariantCulture));
                     return;
                 case decimal dec:
                     w.WriteNumberValue(dec);
-                    return;
-                case DateTime dt:
-                    w.WriteStringValue(dt.ToString("o", CultureInfo.InvariantCulture));
-                    return;
-                case DateTimeOffset dto:
-                    w.WriteStringValue(dto.ToString("o", CultureInfo.InvariantCulture));
-                    return;
-                case Uri u:
-                    w.WriteStringValue(u.OriginalString);
-                    return;
-                case Guid g:
-                    w.WriteStringValue(g.ToString());
-                    return;
-                case Enum en:
-                    w.WriteStringValue(en.ToString());
-                    return;
-                case IDictionary dict:
-                    w.WriteStartObject();
-                    foreach (DictionaryEntry kv in dict)
-                    {
-                        w.WritePropertyName(Convert.ToString(kv.Key, CultureInfo.InvariantCulture) ?? string.Empty);
-                        Write(w, kv.Value, depth + 1);
-                    }
-                    w.WriteEndObject();
-                    return;
-                case IEnumerable<KeyValuePair<string, object?>> pairs:
-                    w.WriteStartObject();
-                    foreach (var kv in pairs)
-                    {
-                        w.WritePropertyName(kv.Key);
-                        Write(w, kv.Value, depth + 1);
-                    }
-                    w.WriteEndObject();
-                    return;
-                case IEnumerable seq:
-                    w.WriteStartArray();
-                    foreach (var item in seq) Write(w, item, depth + 1);
-                    w.WriteEndArray();
                     return;
                 default:
                     throw new ArgumentException($"A value of type {value.GetType().FullName} cannot be sent as JSON. Use strings, numbers, booleans, arrays and hashtables.");

@@ -55,6 +55,19 @@ namespace Seedream.Commands
             Source = source;
         }
 
+        /// <summary>The one image a typed object stands for; null for any other object.</summary>
+        internal static ImageInput? FromObject(object? value) => value switch
+        {
+            ImageInput ready => ready,
+            Uri uri => new ImageInput(uri),
+            FileInfo file => new ImageInput(file),
+            // Refused later with its own error (SeedreamImageIsDirectory).
+            DirectoryInfo folder => FromFullPath(folder.FullName, folder),
+            Image image => new ImageInput(image),
+            File uploaded => new ImageInput(uploaded),
+            _ => null,
+        };
+
         /// <summary>An image named by URL (or data URI) inside some other object.</summary>
         internal static ImageInput FromUrl(string url, object? source, bool isEarlierOutput) =>
             new ImageInput(url.Trim(), null, false, isEarlierOutput, source);

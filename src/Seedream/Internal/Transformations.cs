@@ -87,28 +87,12 @@ namespace Seedream.Commands.Internal
             {
                 case null:
                     return;
-                case ImageInput ready:
-                    images.Add(ready);
-                    return;
                 case string text:
                     foreach (var part in text.Split(Separator))
                         if (part.Trim().Length > 0) images.Add(new ImageInput(part.Trim()));
                     return;
-                case Uri uri:
-                    images.Add(new ImageInput(uri));
-                    return;
-                case FileInfo file:
-                    images.Add(new ImageInput(file));
-                    return;
-                case DirectoryInfo folder:
-                    // Refused later with its own error (SeedreamImageIsDirectory).
-                    images.Add(ImageInput.FromFullPath(folder.FullName, folder));
-                    return;
-                case Image image:
-                    images.Add(new ImageInput(image));
-                    return;
-                case File uploaded:
-                    images.Add(new ImageInput(uploaded));
+                case Uri or FileInfo or DirectoryInfo or Image or File or ImageInput:
+                    images.Add(ImageInput.FromObject(value)!);
                     return;
                 case EditResult result:
                     foreach (var image in result.Images) images.Add(new ImageInput(image));

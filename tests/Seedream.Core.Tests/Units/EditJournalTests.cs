@@ -164,4 +164,25 @@ public class EditJournalTests : IDisposable
         Assert.NotEqual(EditFingerprint.Compute("fal-ai/e/p", r1, ids), EditFingerprint.Compute("fal-ai/e/p", r2, ids));
         Assert.NotEqual(EditFingerprint.Compute("fal-ai/e/p", r1, ids), EditFingerprint.Compute("fal-ai/e/p", r1, new[] { "url:https://x/y.png" }));
     }
+
+    [Fact]
+    public void A_fingerprint_is_the_same_as_earlier_versions_computed_it()
+    {
+        // Journals outlive module versions: a rerun with a newer module must find the edits an
+        // older one recorded. The value was computed by the module before the JSON writer was
+        // shared (0ffe629) and checked against it after.
+        var nested = new System.Collections.Hashtable { ["b"] = 2, ["a"] = new System.Collections.Hashtable { ["d"] = 1.25m, ["c"] = "y" } };
+        var request = new EditRequest
+        {
+            Prompt = "make it \"blue\" \u00e9",
+            NumImages = 2,
+            Seed = 42,
+            SyncMode = true,
+            EnhancePromptMode = "fast",
+            ImageSize = ImageSize.FromDimensions(2048, 1536),
+            AdditionalInput = new System.Collections.Generic.Dictionary<string, object?> { ["zeta"] = 1.5, ["alpha"] = new object?[] { 3, "x", null, false }, ["mid"] = nested },
+        };
+        Assert.Equal("86c0ad818f40fcfdcba94c1e025de8602e08fe827586144bc6ae08f288eff33f",
+            EditFingerprint.Compute("fal-ai/bytedance/seedream/v5/lite/edit", request, new[] { "sha256:00ff", "url:https://x/y.png" }));
+    }
 }
