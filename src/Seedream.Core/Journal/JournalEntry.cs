@@ -14,7 +14,7 @@ namespace Seedream
     }
 
     /// <summary>One edit recorded in a journal (<c>Seedream.JournalEntry</c>): the latest state of its records.</summary>
-    public sealed class JournalEntry
+    public sealed class JournalEntry : QueuedRequest
     {
         /// <summary>SHA-256 (hex) of what fal is asked to do: endpoint, request body, input images by content.</summary>
         public string Fingerprint { get; set; } = string.Empty;
@@ -23,11 +23,6 @@ namespace Seedream
         public string State { get; set; } = JournalState.Submitting;
         public string? RequestId { get; set; }
         public string Endpoint { get; set; } = string.Empty;
-        public string? Prompt { get; set; }
-        public string[] InputImages { get; set; } = Array.Empty<string>();
-        public string? StatusUrl { get; set; }
-        public string? ResponseUrl { get; set; }
-        public string? CancelUrl { get; set; }
         /// <summary>The raw result JSON once completed.</summary>
         public string? ResultJson { get; set; }
         public double? InferenceTime { get; set; }

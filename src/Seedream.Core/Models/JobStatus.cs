@@ -1,7 +1,7 @@
 namespace Seedream
 {
     /// <summary>One reading of a queued request's status (<c>Seedream.JobStatus</c>).</summary>
-    public sealed class JobStatus
+    public sealed class JobStatus : QueuedRequest
     {
         public const string InQueue = "IN_QUEUE";
         public const string InProgress = "IN_PROGRESS";
@@ -18,14 +18,7 @@ namespace Seedream
         /// <summary>Set when the request completed with an error.</summary>
         public string? Error { get; set; }
         public string? ErrorType { get; set; }
-        public string? StatusUrl { get; set; }
-        public string? ResponseUrl { get; set; }
-        public string? CancelUrl { get; set; }
         public DateTime RetrievedAt { get; set; }
-        /// <summary>The prompt of the request, when known (carried from Seedream.Job).</summary>
-        public string? Prompt { get; set; }
-        /// <summary>The input images of the request, when known (carried from Seedream.Job).</summary>
-        public string[] InputImages { get; set; } = Array.Empty<string>();
 
         public bool IsCompleted => string.Equals(Status, Completed, StringComparison.Ordinal);
         /// <summary>COMPLETED with an error (model error, timeout or cancellation).</summary>
