@@ -15,31 +15,21 @@ namespace Seedream.Commands.Internal
     }
 
     /// <summary>One typed message from a worker to the pipeline thread.</summary>
-    internal sealed class EngineMessage
+    internal sealed class EngineMessage(MessageKind kind, object? payload, Action? completion = null, int sequence = -1)
     {
-        private EngineMessage(MessageKind kind, object? payload, Action? completion, int sequence, TaskCompletionSource<bool>? ack)
-        {
-            Kind = kind;
-            Payload = payload;
-            Completion = completion;
-            Sequence = sequence;
-            Ack = ack;
-        }
-
-        public MessageKind Kind { get; }
-        public object? Payload { get; }
+        public MessageKind Kind { get; } = kind;
+        public object? Payload { get; } = payload;
         /// <summary>For <see cref="MessageKind.Completion"/>: the record's result or error handler.</summary>
-        public Action? Completion { get; }
+        public Action? Completion { get; } = completion;
         /// <summary>The record's input position (-Ordered); -1 for a single call, which is never held back.</summary>
-        public int Sequence { get; }
-        /// <summary>Set once the pipeline thread has handled the message; the worker awaits it.</summary>
-        public TaskCompletionSource<bool>? Ack { get; }
+        public int Sequence { get; } = sequence;
+        /// <summary>For a completion: set once the pipeline thread has handled it; the worker awaits it.</summary>
+        // Continuations run off the pipeline thread: acknowledging must not run the worker's code there.
+        public TaskCompletionSource<bool>? Ack { get; } = completion == null ? null : new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public static EngineMessage Stream(MessageKind kind, object payload) => new EngineMessage(kind, payload, null, -1, null);
+        public static EngineMessage Stream(MessageKind kind, object payload) => new EngineMessage(kind, payload);
 
-        public static EngineMessage Done(int sequence, Action completion) =>
-            // Continuations run off the pipeline thread: acknowledging must not run the worker's code there.
-            new EngineMessage(MessageKind.Completion, null, completion, sequence, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        public static EngineMessage Done(int sequence, Action completion) => new EngineMessage(MessageKind.Completion, null, completion, sequence);
     }
 
     /// <summary>
@@ -250,20 +240,13 @@ namespace Seedream.Commands.Internal
 
         private void Deliver(EngineMessage message)
         {
+            var text = message.Payload as string ?? string.Empty;
             switch (message.Kind)
             {
-                case MessageKind.Verbose:
-                    _cmdlet.WriteVerbose((string)message.Payload!);
-                    break;
-                case MessageKind.Debug:
-                    _cmdlet.WriteDebug((string)message.Payload!);
-                    break;
-                case MessageKind.Warning:
-                    _cmdlet.WriteWarning((string)message.Payload!);
-                    break;
-                case MessageKind.Progress:
-                    _cmdlet.WriteProgress((ProgressRecord)message.Payload!);
-                    break;
+                case MessageKind.Verbose: _cmdlet.WriteVerbose(text); break;
+                case MessageKind.Debug: _cmdlet.WriteDebug(text); break;
+                case MessageKind.Warning: _cmdlet.WriteWarning(text); break;
+                case MessageKind.Progress: _cmdlet.WriteProgress((ProgressRecord)message.Payload!); break;
                 case MessageKind.Completion when message.Sequence < 0 || !Ordered:
                     Complete(message);
                     break;
