@@ -20,10 +20,8 @@ namespace Seedream.Commands
     /// </summary>
     public abstract class InvokeCmdletBase : EditCmdletBase
     {
-        private const int BatchActivityId = 0x5EEC;
-        private const int JobActivityBase = 0x5EED;
         private BatchProgress? _batchProgress;
-        private BatchProgress _batch => _batchProgress ??= new BatchProgress(BatchActivityId, CommandKind == EndpointKind.Edit ? "Seedream edits" : "Seedream images");
+        private BatchProgress _batch => _batchProgress ??= new BatchProgress(ProgressActivities.EditBatch, CommandKind == EndpointKind.Edit ? "Seedream edits" : "Seedream images");
 
         /// <summary>Give up on each edit (and cancel its remote request) after this many seconds.</summary>
         [Parameter]
@@ -91,7 +89,7 @@ namespace Seedream.Commands
             if (!ShouldProcessEdit(edit, Sync ? $"Run {what} synchronously" : $"Submit {what} and wait for it")) return;
             var workflow = Workflow;
             var sequence = _batch.Add();
-            var reporter = new WaitReporter(r => PostProgress(_batch.Parent(r)), PostVerbose, JobActivityBase + 1 + sequence % 100000, CommandKind == EndpointKind.Edit ? "Seedream edit" : "Seedream image");
+            var reporter = new WaitReporter(r => PostProgress(_batch.Parent(r)), PostVerbose, ProgressActivities.Edit(sequence), CommandKind == EndpointKind.Edit ? "Seedream edit" : "Seedream image");
             var events = new EditEvents
             {
                 StatusUpdate = status =>

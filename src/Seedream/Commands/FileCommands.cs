@@ -15,7 +15,6 @@ namespace Seedream.Commands
     {
         private const string PathSet = "Path";
         private const string LiteralPathSet = "LiteralPath";
-        private const int ActivityBase = 0x5EED100;
 
         private TimeSpan? _expiresIn;
         private int _activity;
@@ -92,7 +91,7 @@ namespace Seedream.Commands
         private void Start(string file, long length)
         {
             var client = Session.Client;
-            var id = ActivityBase + (_activity++ % 10000);
+            var id = ProgressActivities.Upload(_activity++);
             var progress = new TransferProgress(id, "Uploading to fal storage", System.IO.Path.GetFileName(file), PostProgress);
             var options = new UploadOptions { ContentType = ContentType, ExpiresIn = _expiresIn, Progress = progress.Report };
             Enqueue(
@@ -157,7 +156,6 @@ namespace Seedream.Commands
     {
         private const string DestinationSet = "Destination";
         private const string PathSet = "Path";
-        private const int ActivityId = 0x5EED200;
 
         private readonly SaveInputs _inputs = new SaveInputs();
         private ImageWriter? _saver;
@@ -249,7 +247,7 @@ namespace Seedream.Commands
             if (!ShouldProcess(predicted, exists ? "Overwrite with the downloaded image" : "Save image")) return;
             var image = item.Image;
             var label = image.IsDataUri ? $"Image {image.Index} (inline)" : $"Image {image.Index}";
-            var progress = new TransferProgress(ActivityId, "Saving images", label, PostProgress);
+            var progress = new TransferProgress(ProgressActivities.Save, "Saving images", label, PostProgress);
             try
             {
                 var final = RunAsync(ct => _saver.SaveAsync(item, _folder, _file, progress.Report, ct));

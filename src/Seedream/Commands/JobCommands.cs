@@ -115,8 +115,6 @@ namespace Seedream.Commands
     [OutputType(typeof(JobStatus))]
     public sealed class WaitSeedreamJobCommand : JobCmdletBase
     {
-        private const int ActivityId = 0x5EEE;
-
         /// <summary>Give up after this many seconds; the remote request is cancelled unless -NoCancel.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
@@ -134,7 +132,7 @@ namespace Seedream.Commands
         {
             var prompt = Prompt;
             var inputs = InputImages;
-            var reporter = new WaitReporter(PostProgress, PostVerbose, ActivityId + (_sequence++ % 100000), "Waiting for Seedream job");
+            var reporter = new WaitReporter(PostProgress, PostVerbose, ProgressActivities.Wait(_sequence++), "Waiting for Seedream job");
             var options = new WaitOptions
             {
                 Logs = true,
