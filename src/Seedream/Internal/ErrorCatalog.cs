@@ -6,24 +6,17 @@ namespace Seedream.Commands
     /// One kind of failure: its stable ErrorId, its category and what it means. Every ErrorRecord the
     /// module writes is made from one of these, and the README's error table is checked against them.
     /// </summary>
-    public sealed class ErrorKind
+    /// <remarks>Only the kinds in <see cref="Errors"/> are the module's; a kind made elsewhere is inert.</remarks>
+    public sealed class ErrorKind(string id, ErrorCategory category, string meaning, bool categoryFollowsCause = false)
     {
-        internal ErrorKind(string id, ErrorCategory category, string meaning, bool categoryFollowsCause = false)
-        {
-            Id = id;
-            Category = category;
-            Meaning = meaning;
-            CategoryFollowsCause = categoryFollowsCause;
-        }
-
         /// <summary>The ErrorId (FullyQualifiedErrorId starts with it).</summary>
-        public string Id { get; }
+        public string Id { get; } = id;
         /// <summary>The category; for a kind whose category follows the cause, the usual one.</summary>
-        public ErrorCategory Category { get; }
+        public ErrorCategory Category { get; } = category;
         /// <summary>When it happens, in a few words (the README's "When" column).</summary>
-        public string Meaning { get; }
+        public string Meaning { get; } = meaning;
         /// <summary>True when the category is the cause's (e.g. a failed download: connection, protocol, permission).</summary>
-        public bool CategoryFollowsCause { get; }
+        public bool CategoryFollowsCause { get; } = categoryFollowsCause;
 
         /// <summary>An ErrorRecord of this kind for an exception.</summary>
         public ErrorRecord Record(Exception exception, object? target, ErrorCategory? causeCategory = null)
