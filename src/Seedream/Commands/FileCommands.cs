@@ -68,12 +68,13 @@ namespace Seedream.Commands
             {
                 foreach (var file in FileSystemPaths.Resolve(this, given, literal, errors))
                 {
-                    var problem = FileSystemPaths.CheckReadable(file, file, out var length);
+                    var problem = LocalFileCheck.Upload.Check(file, file, Array.Empty<byte>(), out var info, out _);
                     if (problem != null)
                     {
                         errors.Add(problem);
                         continue;
                     }
+                    var length = info.Length;
                     FlushErrors(errors);
                     if (ContentType == null && !LooksLikeImage(file))
                         WriteWarning($"'{file}' is not an image this module recognises (PNG, JPEG, WebP, GIF, BMP, TIFF, HEIC or AVIF). It is uploaded as given, but the model cannot use it as an input image.");

@@ -107,27 +107,44 @@ namespace Seedream.Commands.Internal
         }
 
         private static string? Single(List<string> paths) => paths.Count == 1 ? paths[0] : null;
+    }
+}
 
-        /// <summary>Checks a local file before it is uploaded; the ErrorRecord describes the first problem.</summary>
-        public static ErrorRecord? CheckReadable(string path, object? target, out long length)
+namespace Seedream.Commands.Internal
+{
+    /// <summary>
+    /// The first problem of a local file that is to be read (a directory, missing, empty, or not
+    /// readable), with the ErrorIds of the command that reads it: Send-SeedreamFile's File* or
+    /// -Image's Image*.
+    /// </summary>
+    internal sealed class LocalFileCheck(string noun, ErrorKind isDirectory, ErrorKind notFound, ErrorKind empty, ErrorKind unreadable)
+    {
+        public static readonly LocalFileCheck Upload = new LocalFileCheck("File", Errors.FileIsDirectory, Errors.FileNotFound, Errors.FileEmpty, Errors.FileUnreadable);
+        public static readonly LocalFileCheck Image = new LocalFileCheck("Image", Errors.ImageIsDirectory, Errors.ImageNotFound, Errors.ImageEmpty, Errors.ImageUnreadable);
+
+        /// <summary>
+        /// Checks the file and reads its first bytes into <paramref name="header"/> (an empty array
+        /// only proves it opens); the ErrorRecord describes the first problem, null when there is none.
+        /// </summary>
+        public ErrorRecord? Check(string path, object? target, byte[] header, out FileInfo info, out int read)
         {
-            length = 0;
+            info = new FileInfo(path);
+            read = 0;
             if (Directory.Exists(path))
-                return Errors.FileIsDirectory.Record($"'{path}' is a directory; only files can be uploaded.", target);
-            var info = new FileInfo(path);
+                return isDirectory.Record($"{noun} '{path}' is a directory, not a file.", target);
             if (!info.Exists)
-                return Errors.FileNotFound.Record($"Cannot find '{path}': it does not exist.", target);
+                return notFound.Record($"{noun} '{path}' does not exist.", target);
             if (info.Length == 0)
-                return Errors.FileEmpty.Record($"'{path}' is empty (0 bytes); there is nothing to upload.", target);
+                return empty.Record($"{noun} '{path}' is empty (0 bytes).", target);
             try
             {
-                using (new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read)) { }
+                using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+                read = fs.Read(header, 0, header.Length);
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException || ex is System.Security.SecurityException)
             {
-                return Errors.FileUnreadable.Record($"'{path}' cannot be read: {ex.Message}", target, ex);
+                return unreadable.Record($"{noun} '{path}' cannot be read: {ex.Message}", target, ex);
             }
-            length = info.Length;
             return null;
         }
     }

@@ -121,26 +121,11 @@ namespace Seedream.Commands.Internal
         public static ErrorRecord? CheckLocalFile(string path, object? target, out ResolvedImage? resolved)
         {
             resolved = null;
-            if (Directory.Exists(path))
-                return Errors.ImageIsDirectory.Record($"Image '{path}' is a directory, not a file.", target);
-            var info = new FileInfo(path);
-            if (!info.Exists)
-                return Errors.ImageNotFound.Record($"Image '{path}' does not exist.", target);
-            if (info.Length == 0)
-                return Errors.ImageEmpty.Record($"Image '{path}' is empty (0 bytes).", target);
+            var header = new byte[FileTypes.HeaderLength];
+            var problem = LocalFileCheck.Image.Check(path, target, header, out var info, out var n);
+            if (problem != null) return problem;
             if (info.Length > MaxInputImageBytes)
                 return Errors.ImageTooLarge.Record($"Image '{path}' has {info.Length / 1024 / 1024} MB; fal accepts input images up to {MaxInputImageBytes / 1024 / 1024} MB.", target);
-            var header = new byte[FileTypes.HeaderLength];
-            int n;
-            try
-            {
-                using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-                n = fs.Read(header, 0, header.Length);
-            }
-            catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException || ex is System.Security.SecurityException)
-            {
-                return Errors.ImageUnreadable.Record($"Image '{path}' cannot be read: {ex.Message}", target, ex);
-            }
             var type = FileTypes.Sniff(header, n);
             if (type == null)
                 return Errors.ImageNotAnImage.Record($"'{path}' is not an image this module recognises (PNG, JPEG, WebP, GIF, BMP, TIFF, HEIC or AVIF).", target);
