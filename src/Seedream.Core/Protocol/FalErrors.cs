@@ -76,8 +76,8 @@ namespace Seedream.Protocol
             FalErrorKind.Forbidden => "fal refused access",
             FalErrorKind.NotFound => "fal did not find it",
             FalErrorKind.RateLimited => "fal is rate limiting requests",
-            FalErrorKind.StartTimeout => "the request did not start before its start timeout",
-            FalErrorKind.JobCancelled => "the request was cancelled",
+            FalErrorKind.StartTimeout => "The request did not start before its start timeout",
+            FalErrorKind.JobCancelled => "The request was cancelled",
             FalErrorKind.Protocol => "fal answered with an unexpected redirect",
             _ => "fal answered with an error",
         };

@@ -138,11 +138,10 @@ namespace Seedream.Commands
                 var s = FindSession(out var proxyError);
                 if (proxyError != null) ThrowTerminatingError(proxyError);
                 if (s == null)
-                {
                     ThrowTerminatingError(Errors.ApiKeyMissing.Record(new SeedreamException(FalCredentials.DescribeMissing()), null));
-                }
-                _session = s;
-                return s;
+                // ThrowTerminatingError never returns, so s is set here.
+                _session = s!;
+                return _session;
             }
         }
 
