@@ -77,27 +77,6 @@ namespace Seedream.Module.Tests
         }
 
         [Fact]
-        public void Uploads_and_saves_in_one_pipeline_never_share_a_progress_bar()
-        {
-            // Each command numbers its bars in a block of its own. Before, the 257th upload's bar had
-            // Save-SeedreamImage's id, so the two commands' bars overwrote (and closed) each other.
-            using var dir = new TempDir();
-            var paths = Enumerable.Range(1, 260).Select(i => TestImages.WritePng(dir.Path, $"f{i}.png")).ToArray();
-            var output = System.IO.Path.Combine(dir.Path, "saved");
-            using var ps = new PsHost(_fx.Emulator);
-
-            var r = ps.Run("$paths | Send-SeedreamFile -ThrottleLimit 8 | Save-SeedreamImage -Destination $out", Vars(("paths", paths), ("out", output)));
-
-            Assert.Empty(r.Errors);
-            Assert.Equal(260, r.Output.Count);
-            var uploads = r.Progress.Where(p => p.Activity == "Uploading to fal storage").Select(p => p.ActivityId).ToHashSet();
-            var saves = r.Progress.Where(p => p.Activity == "Saving images").Select(p => p.ActivityId).ToHashSet();
-            Assert.Equal(260, uploads.Count);
-            Assert.NotEmpty(saves);
-            Assert.Empty(uploads.Intersect(saves));
-        }
-
-        [Fact]
         public void FileInfo_objects_piped_in_upload_concurrently_and_each_comes_out_once_with_progress()
         {
             using var dir = new TempDir();

@@ -21,7 +21,7 @@ namespace Seedream.Commands
     public abstract class InvokeCmdletBase : EditCmdletBase
     {
         private BatchProgress? _batchProgress;
-        private BatchProgress _batch => _batchProgress ??= new BatchProgress(ProgressActivities.EditBatch, CommandKind == EndpointKind.Edit ? "Seedream edits" : "Seedream images");
+        private BatchProgress _batch => _batchProgress ??= new BatchProgress(ProgressActivities.Next(), CommandKind == EndpointKind.Edit ? "Seedream edits" : "Seedream images");
 
         /// <summary>Give up on each edit (and cancel its remote request) after this many seconds.</summary>
         [Parameter]
@@ -89,7 +89,7 @@ namespace Seedream.Commands
             if (!ShouldProcessEdit(edit, Sync ? $"Run {what} synchronously" : $"Submit {what} and wait for it")) return;
             var workflow = Workflow;
             var sequence = _batch.Add();
-            var reporter = new WaitReporter(r => PostProgress(_batch.Parent(r)), PostVerbose, ProgressActivities.Edit(sequence), CommandKind == EndpointKind.Edit ? "Seedream edit" : "Seedream image");
+            var reporter = new WaitReporter(r => PostProgress(_batch.Parent(r)), PostVerbose, ProgressActivities.Next(), CommandKind == EndpointKind.Edit ? "Seedream edit" : "Seedream image");
             var events = new EditEvents
             {
                 StatusUpdate = status =>
@@ -106,7 +106,7 @@ namespace Seedream.Commands
             Enqueue(async ct => await workflow.EditAsync(spec, claim == null ? null : await claim.ConfigureAwait(false), outFolder, events, ct).ConfigureAwait(false),
                 done =>
                 {
-                    WriteProgress(reporter.Completed());
+                    if (reporter.Closing() is { } closing) WriteProgress(_batch.Parent(closing));
                     foreach (var error in done.SaveErrors) WriteError(SaveErrors.ToErrorRecord(error.Error, error.Item.Target));
                     WriteObject(done.Result);
                     _batch.Finished(sequence, failed: false);
@@ -114,7 +114,7 @@ namespace Seedream.Commands
                 },
                 ex =>
                 {
-                    WriteProgress(reporter.Completed());
+                    if (reporter.Closing() is { } closing) WriteProgress(_batch.Parent(closing));
                     _batch.Finished(sequence, failed: true);
                     WriteEditFailure(ex, target);
                     _batch.Write(this);

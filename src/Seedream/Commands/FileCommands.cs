@@ -17,7 +17,6 @@ namespace Seedream.Commands
         private const string LiteralPathSet = "LiteralPath";
 
         private TimeSpan? _expiresIn;
-        private int _activity;
 
         /// <summary>Files to upload; wildcards are expanded.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
@@ -92,7 +91,7 @@ namespace Seedream.Commands
         private void Start(string file, long length)
         {
             var client = Session.Client;
-            var id = ProgressActivities.Upload(_activity++);
+            var id = ProgressActivities.Next();
             var progress = new TransferProgress(id, "Uploading to fal storage", System.IO.Path.GetFileName(file), PostProgress);
             var options = new UploadOptions { ContentType = ContentType, ExpiresIn = _expiresIn, Progress = progress.Report };
             Enqueue(
@@ -159,6 +158,8 @@ namespace Seedream.Commands
         private const string PathSet = "Path";
 
         private readonly SaveInputs _inputs = new SaveInputs();
+        // One bar for the command: images are saved one at a time.
+        private readonly int _bar = ProgressActivities.Next();
         private ImageWriter? _saver;
         private string _folder = string.Empty;
         private string? _file;
@@ -247,8 +248,9 @@ namespace Seedream.Commands
             }
             if (!ShouldProcess(predicted, exists ? "Overwrite with the downloaded image" : "Save image")) return;
             var image = item.Image;
-            var label = image.IsDataUri ? $"Image {image.Index} (inline)" : $"Image {image.Index}";
-            var progress = new TransferProgress(ProgressActivities.Save, "Saving images", label, PostProgress);
+            // The file it becomes names it best: every result has an "Image 0".
+            var label = System.IO.Path.GetFileName(predicted) + (image.IsDataUri ? " (inline)" : string.Empty);
+            var progress = new TransferProgress(_bar, "Saving images", label, PostProgress);
             try
             {
                 var final = RunAsync(ct => _saver.SaveAsync(item, _folder, _file, progress.Report, ct));

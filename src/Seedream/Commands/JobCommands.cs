@@ -132,7 +132,7 @@ namespace Seedream.Commands
         {
             var prompt = Prompt;
             var inputs = InputImages;
-            var reporter = new WaitReporter(PostProgress, PostVerbose, ProgressActivities.Wait(_sequence++), "Waiting for Seedream job");
+            var reporter = new WaitReporter(PostProgress, PostVerbose, ProgressActivities.Next(), "Waiting for Seedream job");
             var options = new WaitOptions
             {
                 Logs = true,
@@ -149,10 +149,11 @@ namespace Seedream.Commands
                     if (status.IsFailed) WriteWarning($"Request {status.RequestId} completed with an error ({status.ErrorType ?? "error"}): {status.Error}");
                     WriteObject(status);
                 },
-                () => WriteProgress(reporter.Completed()));
+                () =>
+                {
+                    if (reporter.Closing() is { } closing) WriteProgress(closing);
+                });
         }
-
-        private int _sequence;
     }
 
     /// <summary>

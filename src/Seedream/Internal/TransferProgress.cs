@@ -36,14 +36,19 @@ namespace Seedream.Commands.Internal
             var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
             var rate = done / MB / seconds;
             var text = total.HasValue
-                ? string.Format(CultureInfo.InvariantCulture, "{0}: {1:0.0} of {2:0.0} MB ({3:0.0} MB/s)", _label, done / MB, total.Value / MB, rate)
-                : string.Format(CultureInfo.InvariantCulture, "{0}: {1:0.0} MB ({2:0.0} MB/s)", _label, done / MB, rate);
+                ? string.Format(CultureInfo.InvariantCulture, "{0}: {1} of {2} ({3:0.0} MB/s)", _label, Size(done), Size(total.Value), rate)
+                : string.Format(CultureInfo.InvariantCulture, "{0}: {1} ({2:0.0} MB/s)", _label, Size(done), rate);
             var record = new ProgressRecord(_activityId, _activity, text);
             if (total.HasValue && total.Value > 0) record.PercentComplete = (int)Math.Min(100, done * 100 / total.Value);
             _post(record);
         }
 
         public void Report(long done, long total) => Report(done, (long?)total);
+
+        // Small files in KB: "0.0 of 0.0 MB" says nothing.
+        private static string Size(long bytes) => bytes < MB
+            ? string.Format(CultureInfo.InvariantCulture, "{0:0.0} KB", bytes / 1024.0)
+            : string.Format(CultureInfo.InvariantCulture, "{0:0.0} MB", bytes / MB);
 
         public ProgressRecord Completed() => new ProgressRecord(_activityId, _activity, _label) { RecordType = ProgressRecordType.Completed };
     }

@@ -13,6 +13,7 @@ namespace Seedream.Commands.Internal
         private readonly string _activity;
         private readonly object _gate = new object();
         private JobStatus? _last;
+        private bool _closed;
 
         public WaitReporter(Action<ProgressRecord> progress, Action<string> verbose, int activityId, string activity)
         {
@@ -33,6 +34,14 @@ namespace Seedream.Commands.Internal
             foreach (var log in JobStatus.NewLogs(previous, status))
                 _verbose($"[{status.RequestId}] {log.Message}");
             if (previous != null && previous.Status == status.Status && previous.QueuePosition == status.QueuePosition) return;
+            if (status.IsCompleted)
+            {
+                lock (_gate)
+                {
+                    if (_closed) return;
+                    _closed = true;
+                }
+            }
             var description = status.Status switch
             {
                 JobStatus.InQueue => status.QueuePosition.HasValue ? $"In queue (position {status.QueuePosition})" : "In queue",
@@ -44,7 +53,15 @@ namespace Seedream.Commands.Internal
             _progress(record);
         }
 
-        /// <summary>Clears the bar (on success, failure or stop).</summary>
-        public ProgressRecord Completed() => new ProgressRecord(_activityId, _activity, "Done") { RecordType = ProgressRecordType.Completed };
+        /// <summary>The record that clears the bar (on success, failure or stop); null when a completed status already cleared it.</summary>
+        public ProgressRecord? Closing()
+        {
+            lock (_gate)
+            {
+                if (_closed) return null;
+                _closed = true;
+            }
+            return new ProgressRecord(_activityId, _activity, "Done") { RecordType = ProgressRecordType.Completed };
+        }
     }
 }

@@ -1,0 +1,69 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using Xunit;
+
+namespace Seedream.Module.Tests
+{
+    /// <summary>
+    /// Progress bars as a host sees them in the progress stream (where only the ActivityId tells
+    /// bars apart): every bar has its own id, even across commands of one pipeline, and each is
+    /// closed once.
+    /// </summary>
+    public class ProgressTests : IClassFixture<EmulatorFixture>
+    {
+        private readonly EmulatorFixture _fx;
+        public ProgressTests(EmulatorFixture fx) => _fx = fx;
+
+        private static Dictionary<string, object?> Vars(params (string Name, object? Value)[] vars) => vars.ToDictionary(v => v.Name, v => v.Value);
+
+        [Fact]
+        public void Uploads_and_saves_in_one_pipeline_never_share_a_bar()
+        {
+            // Before, the 257th upload's bar had Save-SeedreamImage's id.
+            using var dir = new TempDir();
+            var paths = Enumerable.Range(1, 260).Select(i => TestImages.WritePng(dir.Path, $"f{i}.png")).ToArray();
+            var output = Path.Combine(dir.Path, "saved");
+            using var ps = new PsHost(_fx.Emulator);
+
+            var r = ps.Run("$paths | Send-SeedreamFile -ThrottleLimit 8 | Save-SeedreamImage -Destination $out", Vars(("paths", paths), ("out", output)));
+
+            Assert.Empty(r.Errors);
+            Assert.Equal(260, r.Output.Count);
+            var uploads = r.Progress.Where(p => p.Activity == "Uploading to fal storage").ToList();
+            var saves = r.Progress.Where(p => p.Activity == "Saving images").ToList();
+            Assert.Equal(260, uploads.Select(p => p.ActivityId).Distinct().Count());
+            Assert.NotEmpty(saves);
+            Assert.Empty(uploads.Select(p => p.ActivityId).Intersect(saves.Select(p => p.ActivityId)));
+            // Small files are counted in KB (not "0.0 of 0.0 MB"); a save names the file it writes.
+            Assert.Contains(uploads, p => p.StatusDescription.Contains(" KB (", StringComparison.Ordinal));
+            Assert.DoesNotContain(r.Progress, p => p.StatusDescription.Contains("0.0 of 0.0 MB", StringComparison.Ordinal));
+            Assert.All(saves, p => Assert.Matches(@"^image-\d+\.png", p.StatusDescription));
+        }
+
+        [Fact]
+        public void Two_edit_commands_in_one_pipeline_have_their_own_bars_each_closed_once()
+        {
+            using var dir = new TempDir();
+            var images = Enumerable.Range(1, 3).Select(i => TestImages.WritePng(dir.Path, $"in{i}.png")).ToArray();
+            using var ps = new PsHost(_fx.Emulator);
+
+            var r = ps.Run("$images | Invoke-SeedreamEdit -Prompt first -ThrottleLimit 3 | Invoke-SeedreamEdit -Prompt second -ThrottleLimit 2", Vars(("images", images)));
+
+            Assert.Empty(r.Errors);
+            Assert.Equal(3, r.Output.Count);
+            var batches = r.Progress.Where(p => p.Activity == "Seedream edits").GroupBy(p => p.ActivityId).ToList();
+            // One batch bar per command, with ids of their own, each closed by one Completed record.
+            Assert.Equal(2, batches.Count);
+            Assert.All(batches, b => Assert.Single(b, p => p.RecordType == ProgressRecordType.Completed));
+            Assert.All(batches, b => Assert.Contains(b, p => p.StatusDescription.StartsWith("3 done", StringComparison.Ordinal)));
+            var edits = r.Progress.Where(p => p.Activity == "Seedream edit").GroupBy(p => p.ActivityId).ToList();
+            Assert.Equal(6, edits.Count);
+            Assert.Empty(edits.Select(e => e.Key).Intersect(batches.Select(b => b.Key)));
+            // Before, a finished edit's bar was closed twice: once under its batch, once on its own.
+            Assert.All(edits, e => Assert.Single(e, p => p.RecordType == ProgressRecordType.Completed));
+        }
+    }
+}
