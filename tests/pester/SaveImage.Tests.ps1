@@ -125,6 +125,22 @@ Describe 'Save-SeedreamImage' {
         (Get-EmulatorStats $emulator).directRequestsWithAuthorization | Should -Be 0
     }
 
+    It 'names images of a result read back from JSON or Clixml as it names the live result''s' -ForEach @(
+        @{ Form = 'JSON' }
+        @{ Form = 'Clixml' }
+    ) {
+        $live = Invoke-SeedreamEdit -Prompt 'Seeded' -Image $source -Seed 42
+        $copy = if ($Form -eq 'JSON') { $live | ConvertTo-Json -Depth 5 | ConvertFrom-Json }
+                else { $xml = Join-Path $TestDrive "live-$Form.xml"; $live | Export-Clixml -LiteralPath $xml; Import-Clixml -LiteralPath $xml }
+        $template = '{InputName}-{Seed}-{Index}'
+
+        $fromResult = $copy | Save-SeedreamImage -Destination (Join-Path $TestDrive "copy-$Form") -NameTemplate $template
+        $fromImage = $copy.Images[0] | Save-SeedreamImage -Destination (Join-Path $TestDrive "copy-image-$Form") -NameTemplate '{Seed}-{Index}'
+
+        $fromResult.Name | Should -Be 'holiday-42-0.png'
+        $fromImage.Name | Should -Be '42-0.png'
+    }
+
     It 'with -WhatIf writes nothing' {
         $out = Join-Path $TestDrive 'whatif'
         $result | Save-SeedreamImage -Destination $out -WhatIf | Should -BeNullOrEmpty

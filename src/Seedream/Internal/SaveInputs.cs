@@ -9,9 +9,10 @@ namespace Seedream.Commands.Internal
     {
         private int _looseIndex;
 
-        public void Expand(object? input, List<SaveItem> items, List<ErrorRecord> errors) => Expand(input, null, null, items, errors, 0);
+        public void Expand(object? input, List<SaveItem> items, List<ErrorRecord> errors) => Expand(input, null, null, null, items, errors, 0);
 
-        private void Expand(object? input, string? requestId, long? seed, List<SaveItem> items, List<ErrorRecord> errors, int depth)
+        // requestId, seed and inputName: what an enclosing result says, for images that do not say it themselves.
+        private void Expand(object? input, string? requestId, long? seed, string? inputName, List<SaveItem> items, List<ErrorRecord> errors, int depth)
         {
             var value = input is PSObject p ? p.BaseObject : input;
             switch (value)
@@ -26,18 +27,18 @@ namespace Seedream.Commands.Internal
                     items.Add(new SaveItem(image, image));
                     return;
                 case File file:
-                    AddUrl(file.Url, file, items, errors, file.ContentType, file.FileSize > 0 ? file.FileSize : (long?)null, file.FileName, null, null, seed);
+                    AddUrl(file.Url, file, items, errors, file.ContentType, file.FileSize > 0 ? file.FileSize : (long?)null, file.FileName, null, null, seed, inputName);
                     return;
                 case string text:
-                    AddUrl(text, input, items, errors, null, null, null, requestId, null, seed);
+                    AddUrl(text, input, items, errors, null, null, null, requestId, null, seed, inputName);
                     return;
                 case Uri uri:
-                    AddUrl(uri.OriginalString, input, items, errors, null, null, null, requestId, null, seed);
+                    AddUrl(uri.OriginalString, input, items, errors, null, null, null, requestId, null, seed, inputName);
                     return;
             }
             if (value is IEnumerable list && depth < 3)
             {
-                foreach (var element in list) Expand(element, requestId, seed, items, errors, depth + 1);
+                foreach (var element in list) Expand(element, requestId, seed, inputName, items, errors, depth + 1);
                 return;
             }
 
@@ -48,8 +49,9 @@ namespace Seedream.Commands.Internal
             {
                 var rid = Text(pso, "RequestId", "request_id") ?? requestId;
                 var s = Number(pso, "Seed") ?? seed;
+                var first = FirstInput(Property(pso, "InputImages")) ?? inputName;
                 foreach (var element in images is IEnumerable e && !(images is string) ? e : new[] { images })
-                    Expand(element, rid, s, items, errors, depth + 1);
+                    Expand(element, rid, s, first, items, errors, depth + 1);
                 return;
             }
             var url = Text(pso, "Url");
@@ -57,13 +59,14 @@ namespace Seedream.Commands.Internal
             {
                 var index = Number(pso, "Index");
                 AddUrl(url, input, items, errors, Text(pso, "ContentType", "content_type"), Number(pso, "FileSize", "file_size"),
-                    Text(pso, "FileName", "file_name"), Text(pso, "RequestId", "request_id") ?? requestId, index.HasValue ? (int)index.Value : (int?)null, seed);
+                    Text(pso, "FileName", "file_name"), Text(pso, "RequestId", "request_id") ?? requestId, index.HasValue ? (int)index.Value : (int?)null,
+                    Number(pso, "Seed") ?? seed, inputName);
                 return;
             }
             errors.Add(Errors.SaveInputInvalid.Record($"A {value.GetType().Name} cannot be saved: pass a Seedream.EditResult, a Seedream.Image, a URL or a data URI.", input));
         }
 
-        private void AddUrl(string url, object? target, List<SaveItem> items, List<ErrorRecord> errors, string? contentType, long? size, string? fileName, string? requestId, int? index, long? seed)
+        private void AddUrl(string url, object? target, List<SaveItem> items, List<ErrorRecord> errors, string? contentType, long? size, string? fileName, string? requestId, int? index, long? seed, string? inputName)
         {
             var problem = InputImage.CheckUrl(url);
             if (problem != null)
@@ -84,7 +87,7 @@ namespace Seedream.Commands.Internal
                 Index = index ?? (requestId == null ? _looseIndex++ : 0),
                 Seed = seed,
             };
-            items.Add(new SaveItem(image, target));
+            items.Add(new SaveItem(image, target, inputName));
         }
 
         private static object? Property(PSObject o, params string[] names)
@@ -98,6 +101,14 @@ namespace Seedream.Commands.Internal
         }
 
         private static string? Text(PSObject o, params string[] names) => Property(o, names) is object v ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) : null;
+
+        /// <summary>The first input image of a result read back (a list after JSON or Clixml); null when unknown.</summary>
+        private static string? FirstInput(object? inputs)
+        {
+            var first = inputs is IEnumerable list && !(inputs is string) ? list.Cast<object?>().FirstOrDefault() : inputs;
+            if (first is PSObject p) first = p.BaseObject;
+            return first is string s && s.Length > 0 ? s : null;
+        }
 
         private static long? Number(PSObject o, params string[] names)
         {
