@@ -71,6 +71,32 @@ Describe 'Submit-SeedreamJob | Wait-SeedreamJob | Receive-SeedreamJob' {
         $result.Prompt | Should -Be 'Kept for later'
     }
 
+    It 'receives jobs kept in a CSV file, where Export-Csv wrote the input list as its type name' {
+        $path = Join-Path $TestDrive 'jobs.csv'
+        Submit-SeedreamJob -Prompt 'Kept in a CSV' -Image $image | Export-Csv -LiteralPath $path
+        (Import-Csv -LiteralPath $path).InputImages | Should -Be 'System.String[]'
+
+        $result = Import-Csv -LiteralPath $path | Receive-SeedreamJob -Wait
+        $saved = $result | Save-SeedreamImage -Destination (Join-Path $TestDrive 'from-csv') -NameTemplate '{InputName}-{Index}'
+
+        # The cell says nothing of the inputs: they are unknown, never an input named "System".
+        $result.Prompt | Should -Be 'Kept in a CSV'
+        $result.InputImages | Should -BeNullOrEmpty
+        $saved.Name | Should -Be "$($result.RequestId)-0.png"
+    }
+
+    It 'reads several inputs from one CSV cell separated by |' {
+        $second = (New-TestImage -Path (Join-Path $TestDrive 'second.png')).FullName
+        $path = Join-Path $TestDrive 'jobs-joined.csv'
+        Submit-SeedreamJob -Prompt 'Two inputs' -Image $image, $second |
+            Select-Object RequestId, Endpoint, Prompt, @{ n = 'InputImages'; e = { $_.InputImages -join '|' } } |
+            Export-Csv -LiteralPath $path
+
+        $status = Import-Csv -LiteralPath $path | Wait-SeedreamJob -TimeoutSec 60
+
+        $status.InputImages | Should -Be @($image, $second)
+    }
+
     It 'receives request ids piped as plain strings, as Get-Content gives them' {
         $jobs = 1..2 | ForEach-Object { Submit-SeedreamJob -Prompt "By id $_" -Image $image }
         $path = Join-Path $TestDrive 'ids.txt'

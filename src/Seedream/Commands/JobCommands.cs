@@ -35,6 +35,7 @@ namespace Seedream.Commands
 
         /// <summary>Carried through from a Seedream.Job so results name their input images.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        [CsvListTransformation]
         public string[]? InputImages { get; set; }
 
         /// <summary>The job reference, or null after writing a non-terminating error.</summary>

@@ -33,6 +33,26 @@ namespace Seedream.Commands.Internal
     }
 
     /// <summary>
+    /// A list of text read back from a CSV cell. Export-Csv writes an array property as its type
+    /// name ("System.String[]"), which says nothing of the values: it binds as "not known" (null),
+    /// never as an input named "System". Several values in one cell are separated by '|', as -Image
+    /// takes them; an empty cell is not given.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    internal sealed class CsvListTransformationAttribute : ArgumentTransformationAttribute
+    {
+        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+        {
+            var value = inputData is PSObject p ? p.BaseObject : inputData;
+            if (!(value is string s)) return inputData;
+            var text = s.Trim();
+            if (text.Length == 0 || (text.StartsWith("System.", StringComparison.Ordinal) && text.EndsWith("[]", StringComparison.Ordinal)))
+                return null;
+            return text.Split(ImageInputTransformationAttribute.Separator).Select(v => v.Trim()).Where(v => v.Length > 0).ToArray();
+        }
+    }
+
+    /// <summary>
     /// An empty or blank string (an empty CSV cell) means "not given": it binds as null, so the
     /// parameter keeps its default instead of failing to convert ("" to an int) or, worse,
     /// converting silently (PowerShell turns "" into 0).
