@@ -38,7 +38,10 @@ namespace Seedream.Protocol
             var what = validation.Count > 0
                 ? string.Join("; ", validation.Select(v => v.ToString()))
                 : detail ?? (body.Length == 0 ? head.ReasonPhrase : ServerText.Truncate(body, 300));
-            var message = $"{Lead(kind)} (HTTP {code}{(errorType != null ? ", " + errorType : string.Empty)}){(rid != null ? " for request " + rid : string.Empty)}: {what}";
+            // A cancellation needs no HTTP detail (the code and error type stay on the exception).
+            var message = kind == FalErrorKind.JobCancelled
+                ? (rid != null ? $"Request {rid} was cancelled." : "The request was cancelled.")
+                : $"{Lead(kind)} (HTTP {code}{(errorType != null ? ", " + errorType : string.Empty)}){(rid != null ? " for request " + rid : string.Empty)}: {what}";
             var retryable = head.Header("x-fal-retryable");
             return new FalApiException(kind, text.Redact(message))
             {
@@ -77,7 +80,6 @@ namespace Seedream.Protocol
             FalErrorKind.NotFound => "fal did not find it",
             FalErrorKind.RateLimited => "fal is rate limiting requests",
             FalErrorKind.StartTimeout => "The request did not start before its start timeout",
-            FalErrorKind.JobCancelled => "The request was cancelled",
             FalErrorKind.Protocol => "fal answered with an unexpected redirect",
             _ => "fal answered with an error",
         };

@@ -147,7 +147,10 @@ namespace Seedream.Commands
                 {
                     status.Prompt = prompt;
                     status.InputImages = inputs ?? status.InputImages;
-                    if (status.IsFailed) WriteWarning($"Request {status.RequestId} completed with an error ({status.ErrorType ?? "error"}): {status.Error}");
+                    if (status.IsFailed)
+                        WriteWarning(status.ErrorType == "client_cancelled"
+                            ? $"Request {status.RequestId} was cancelled (client_cancelled)."
+                            : $"Request {status.RequestId} completed with an error ({status.ErrorType ?? "error"}): {status.Error}");
                     WriteObject(status);
                 },
                 () =>

@@ -78,6 +78,17 @@ public class AnswerParsingTests
     }
 
     [Fact]
+    public void A_cancellation_says_so_once_and_keeps_the_http_details_on_the_exception()
+    {
+        var ex = FalErrors.FromAnswer(new ResponseHead(499, null, ("x-fal-error-type", "client_cancelled")), "{\"detail\":\"Request was cancelled\",\"error_type\":\"client_cancelled\"}", Id, Text);
+        Assert.Equal(FalErrorKind.JobCancelled, ex.Kind);
+        Assert.Equal($"Request {Id} was cancelled.", ex.Message);
+        Assert.Equal(499, (int)ex.StatusCode!);
+        Assert.Equal("client_cancelled", ex.ErrorType);
+        Assert.Equal("Request was cancelled", ex.Detail);
+    }
+
+    [Fact]
     public void The_message_falls_back_to_the_reason_or_a_bounded_body_and_retryable_is_read()
     {
         Assert.Equal("fal answered with an error (HTTP 502): Bad Gateway", FalErrors.FromAnswer(new ResponseHead(502, "Bad Gateway"), "", null, Text).Message);
