@@ -328,6 +328,19 @@ Describe 'Invoke-SeedreamEdit -NameTemplate' {
             Should -Throw -ErrorId 'SeedreamNameTemplateInvalid,*'
         (Get-EmulatorStats $emulator).submitted | Should -Be $before
     }
+
+    It 'refuses -NameTemplate without -OutFolder before sending anything (nothing would be saved)' {
+        $before = (Get-EmulatorStats $emulator).submitted
+        $err = $null
+        try { Invoke-SeedreamEdit -Prompt 'no folder' -Image $one -NameTemplate '{InputName}-{Index}' -ErrorAction Stop }
+        catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'SeedreamNameTemplateWithoutOutFolder,*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.Exception.Message | Should -Match '-OutFolder'
+        (Get-EmulatorStats $emulator).submitted | Should -Be $before
+        { 'a prompt' | New-SeedreamImage -NameTemplate '{Index}' -ErrorAction Stop } | Should -Throw -ErrorId 'SeedreamNameTemplateWithoutOutFolder,*'
+        (Get-EmulatorStats $emulator).submitted | Should -Be $before
+    }
 }
 
 Describe 'Invoke-SeedreamEdit and the mid-2026 schema' {

@@ -61,6 +61,10 @@ namespace Seedream.Commands
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
+            // Names are only for -OutFolder: without it nothing is saved, and a paid edit should not
+            // run on the belief that its images will be.
+            if (OutFolder == null && MyInvocation.BoundParameters.ContainsKey(nameof(NameTemplate)))
+                ThrowTerminatingError(Errors.NameTemplateWithoutOutFolder.Record("-NameTemplate names the files -OutFolder saves, and no -OutFolder was given: nothing would be saved. Add -OutFolder, or pipe the results to Save-SeedreamImage -NameTemplate.", NameTemplate));
             try { _template = Storage.NameTemplate.Parse(NameTemplate); }
             catch (FormatException ex)
             {

@@ -129,6 +129,7 @@ namespace Seedream.Commands
         // Saving images
         public static readonly ErrorKind SaveInputInvalid = new ErrorKind("SeedreamSaveInputInvalid", ErrorCategory.InvalidArgument, "nothing saveable piped in");
         public static readonly ErrorKind NameTemplateInvalid = new ErrorKind("SeedreamNameTemplateInvalid", ErrorCategory.InvalidArgument, "unknown placeholder in `-NameTemplate`");
+        public static readonly ErrorKind NameTemplateWithoutOutFolder = new ErrorKind("SeedreamNameTemplateWithoutOutFolder", ErrorCategory.InvalidArgument, "`-NameTemplate` on `Invoke-SeedreamEdit`/`New-SeedreamImage` without `-OutFolder` (nothing would be saved; refused before anything is sent)");
         public static readonly ErrorKind DestinationNotFolder = new ErrorKind("SeedreamDestinationNotFolder", ErrorCategory.InvalidArgument, "`-Destination` is a file");
         public static readonly ErrorKind PathIsDirectory = new ErrorKind("SeedreamPathIsDirectory", ErrorCategory.InvalidArgument, "`-Path` is a folder");
         public static readonly ErrorKind PathTakesOneImage = new ErrorKind("SeedreamPathTakesOneImage", ErrorCategory.InvalidArgument, "`-Path` given for more than one image");
