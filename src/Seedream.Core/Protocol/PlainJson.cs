@@ -121,8 +121,12 @@ namespace Seedream.Protocol
                 case ulong ul:
                     w.WriteNumberValue(ul);
                     return;
-                case float or double:
-                    WriteDouble(w, Convert.ToDouble(value, CultureInfo.InvariantCulture));
+                case float f:
+                    // The float's shortest text (1.1, not 1.100000023841858), as PowerShell shows and ConvertTo-Json writes it.
+                    WriteDouble(w, double.Parse(f.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
+                    return;
+                case double d:
+                    WriteDouble(w, d);
                     return;
                 case decimal dec:
                     w.WriteNumberValue(dec);

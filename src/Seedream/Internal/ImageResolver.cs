@@ -125,7 +125,8 @@ namespace Seedream.Commands.Internal
             var problem = LocalFileCheck.Image.Check(path, target, header, out var info, out var n);
             if (problem != null) return problem;
             if (info.Length > MaxInputImageBytes)
-                return Errors.ImageTooLarge.Record($"Image '{path}' has {info.Length / 1024 / 1024} MB; fal accepts input images up to {MaxInputImageBytes / 1024 / 1024} MB.", target);
+                return Errors.ImageTooLarge.Record(string.Format(System.Globalization.CultureInfo.InvariantCulture,
+                    "Image '{0}' has {1:N0} bytes; fal accepts input images up to {2} MB ({3:N0} bytes).", path, info.Length, MaxInputImageBytes / 1024 / 1024, MaxInputImageBytes), target);
             var type = FileTypes.Sniff(header, n);
             if (type == null)
                 return Errors.ImageNotAnImage.Record($"'{path}' is not an image this module recognises (PNG, JPEG, WebP, GIF, BMP, TIFF, HEIC or AVIF).", target);

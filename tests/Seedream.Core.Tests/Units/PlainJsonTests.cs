@@ -57,6 +57,7 @@ public class PlainJsonTests
             ["short"] = (short)-3,
             ["int"] = 42,
             ["float"] = 0.5f,
+            ["float11"] = 1.1f,
             ["decimal"] = 1.25m,
             ["char"] = 'x',
             ["uri"] = new Uri("https://example.com/a?b=1"),
@@ -72,6 +73,8 @@ public class PlainJsonTests
         Assert.Equal(-3, doc.GetProperty("short").GetInt32());
         Assert.Equal(42, doc.GetProperty("int").GetInt32());
         Assert.Equal(0.5, doc.GetProperty("float").GetDouble());
+        // A [float] goes out as the number it shows (1.1), not as its binary expansion 1.100000023841858.
+        Assert.Equal("1.1", doc.GetProperty("float11").GetRawText());
         Assert.Equal(1.25m, doc.GetProperty("decimal").GetDecimal());
         Assert.Equal("x", doc.GetProperty("char").GetString());
         Assert.Equal("https://example.com/a?b=1", doc.GetProperty("uri").GetString());
