@@ -30,6 +30,7 @@ namespace Seedream.Module.Tests
             new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image $img -Seed ([long]::MinValue)", "SeedreamSeedOutOfRange", ErrorCategory.InvalidArgument },
             new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image $img -AdditionalInput @{ strength = [double]::NaN }", "SeedreamAdditionalInputInvalid", ErrorCategory.InvalidArgument },
             new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image $img -AdditionalInput @{ '' = 1 }", "SeedreamAdditionalInputInvalid", ErrorCategory.InvalidArgument },
+            new object[] { "$h = @{ a = 1 }; $h.self = $h; Invoke-SeedreamEdit -Prompt 'p' -Image $img -AdditionalInput $h", "SeedreamAdditionalInputInvalid", ErrorCategory.InvalidArgument },
             new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image $img -Header @{ 'x-fal-target-url' = 'https://evil.example/' }", "SeedreamHeaderInvalid", ErrorCategory.InvalidArgument },
             new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image $img -StartTimeoutSec -5", "SeedreamStartTimeoutInvalid", ErrorCategory.InvalidArgument },
             new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image 'data:text/plain;base64,aGVsbG8='", "SeedreamImageNotAnImage", ErrorCategory.InvalidData },

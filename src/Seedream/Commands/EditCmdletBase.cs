@@ -252,7 +252,7 @@ namespace Seedream.Commands
             try { request.AdditionalInput = PlainValue.Dictionary(AdditionalInput); }
             catch (ArgumentException ex)
             {
-                errors.Add(Errors.AdditionalInputInvalid.Record(ex.Message, AdditionalInput));
+                errors.Add(Errors.AdditionalInputInvalid.Record("AdditionalInput cannot be sent as JSON: " + ex.Message, AdditionalInput));
             }
 
             Dictionary<string, string>? headers = null;

@@ -5,7 +5,7 @@ namespace Seedream.Commands.Internal
     {
         public static object? From(object? value, int depth = 0)
         {
-            if (depth > Protocol.PlainJson.MaxDepth) throw new ArgumentException("The value is nested too deeply.");
+            if (depth > Protocol.PlainJson.MaxDepth) throw new ArgumentException($"the value is nested more than {Protocol.PlainJson.MaxDepth} levels deep (a value that contains itself?).");
             if (value == null) return null;
             if (value is PSObject pso)
             {
