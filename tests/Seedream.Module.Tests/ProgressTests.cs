@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading.Tasks;
+using Seedream.Emulator;
 using Xunit;
 
 namespace Seedream.Module.Tests
@@ -64,6 +66,27 @@ namespace Seedream.Module.Tests
             Assert.Empty(edits.Select(e => e.Key).Intersect(batches.Select(b => b.Key)));
             // Before, a finished edit's bar was closed twice: once under its batch, once on its own.
             Assert.All(edits, e => Assert.Single(e, p => p.RecordType == ProgressRecordType.Completed));
+        }
+
+        [Fact]
+        public async Task A_long_wait_writes_the_shown_bars_again_so_the_console_draws_them()
+        {
+            // pwsh draws progress only when a record arrives; a bar written once at the start of a
+            // long wait stayed undrawn (or stale) until the edit finished.
+            await using var slow = await FalEmulator.StartAsync(new EmulatorOptions { ProcessingMs = 3000, Runners = 2, RequireKey = EmulatorFixture.Key, PingMs = 100 });
+            using var dir = new TempDir();
+            var image = TestImages.WritePng(dir.Path, "in.png");
+            using var ps = new PsHost(slow);
+
+            var r = ps.Run("Invoke-SeedreamEdit -Prompt slow -Image $image", Vars(("image", image)));
+
+            Assert.Empty(r.Errors);
+            var bar = r.Progress.Where(p => p.Activity == "Seedream edit").ToList();
+            var running = bar.Where(p => p.StatusDescription == "Running" && p.RecordType == ProgressRecordType.Processing).ToList();
+            Assert.True(running.Count >= 2, $"'Running' was written {running.Count} time(s) during a 3 s edit");
+            // Refreshes repeat the bar as it stands; none comes after it was closed.
+            Assert.Equal(ProgressRecordType.Completed, bar.Last().RecordType);
+            Assert.Single(bar, p => p.RecordType == ProgressRecordType.Completed);
         }
     }
 }

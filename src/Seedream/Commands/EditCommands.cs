@@ -114,23 +114,23 @@ namespace Seedream.Commands
                     foreach (var error in done.SaveErrors) WriteError(SaveErrors.ToErrorRecord(error.Error, error.Item.Target));
                     WriteObject(done.Result);
                     _batch.Finished(sequence, failed: false);
-                    _batch.Write(this);
+                    _batch.Write(WriteProgress);
                 },
                 ex =>
                 {
                     if (reporter.Closing() is { } closing) WriteProgress(_batch.Parent(closing));
                     _batch.Finished(sequence, failed: true);
                     WriteEditFailure(ex, target);
-                    _batch.Write(this);
+                    _batch.Write(WriteProgress);
                 });
-            _batch.Write(this);
+            _batch.Write(WriteProgress);
         }
 
         protected override void EndProcessing()
         {
             DriveToEnd();
             CloseJournal();
-            _batch.Complete(this);
+            _batch.Complete(WriteProgress);
             WriteWhatIfTotal();
         }
     }

@@ -96,6 +96,12 @@ namespace Seedream.Commands
         /// <summary>Writes a progress record from any thread.</summary>
         protected void PostProgress(ProgressRecord record) => Engine.Post(MessageKind.Progress, record);
 
+        /// <summary>
+        /// Writes progress on the pipeline thread through the engine, which keeps the bars drawn
+        /// during long waits (hides Cmdlet.WriteProgress so every bar of a Seedream cmdlet goes this way).
+        /// </summary>
+        protected new void WriteProgress(ProgressRecord record) => Engine.WriteProgress(record);
+
         public void Dispose()
         {
             // PowerShell may dispose a stopped command before (or instead of) calling

@@ -63,11 +63,11 @@ namespace Seedream.Commands.Internal
             return record;
         }
 
-        public void Write(Cmdlet cmdlet)
+        public void Write(Action<ProgressRecord> write)
         {
             ProgressRecord? bar;
             lock (_gate) bar = Bar();
-            if (bar != null) cmdlet.WriteProgress(bar);
+            if (bar != null) write(bar);
         }
 
         /// <summary>The batch bar, or null when there is no batch or nothing changed since the last one; under the lock.</summary>
@@ -85,7 +85,7 @@ namespace Seedream.Commands.Internal
             return new ProgressRecord(_activityId, _activity, text) { PercentComplete = _received == 0 ? 0 : Math.Min(100, 100 * _done / _received) };
         }
 
-        public void Complete(Cmdlet cmdlet)
+        public void Complete(Action<ProgressRecord> write)
         {
             string text;
             lock (_gate)
@@ -93,7 +93,7 @@ namespace Seedream.Commands.Internal
                 if (!_shown) return;
                 text = $"{_done} done, {_failed} failed";
             }
-            cmdlet.WriteProgress(new ProgressRecord(_activityId, _activity, text) { RecordType = ProgressRecordType.Completed });
+            write(new ProgressRecord(_activityId, _activity, text) { RecordType = ProgressRecordType.Completed });
         }
     }
 }

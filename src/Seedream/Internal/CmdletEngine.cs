@@ -56,6 +56,17 @@ namespace Seedream.Commands.Internal
         private int _nextToEmit;
         // Records started whose completion has not been handled; changed on the pipeline thread only.
         private int _open;
+        // Bars shown and not yet completed, and when one was last written (pipeline thread only).
+        private readonly Dictionary<int, ProgressRecord> _liveBars = new Dictionary<int, ProgressRecord>();
+        private readonly System.Diagnostics.Stopwatch _sinceProgress = System.Diagnostics.Stopwatch.StartNew();
+
+        /// <summary>
+        /// How long the bars may go unwritten while work is waiting. pwsh redraws its progress
+        /// display only when a record arrives (at most every 200 ms), so states written in a burst
+        /// (a batch bar and each edit's "Running") would stay undrawn through a long wait without
+        /// a later record to draw them.
+        /// </summary>
+        public static readonly TimeSpan ProgressRefresh = TimeSpan.FromSeconds(1);
 
         public CmdletEngine(Cmdlet cmdlet)
         {
@@ -179,7 +190,14 @@ namespace Seedream.Commands.Internal
                     if (_stop.IsCancellationRequested) break;
                     if (done()) return;
                     EngineMessage next;
-                    try { next = _inbox.Take(_stop.Token); }
+                    try
+                    {
+                        if (!_inbox.TryTake(out next!, (int)ProgressRefresh.TotalMilliseconds, _stop.Token))
+                        {
+                            RefreshProgress();
+                            continue;
+                        }
+                    }
                     catch (OperationCanceledException) { break; }
                     Deliver(next);
                 }
@@ -238,6 +256,22 @@ namespace Seedream.Commands.Internal
             }
         }
 
+        /// <summary>Writes a progress record (pipeline thread) and keeps track of the bars still shown.</summary>
+        public void WriteProgress(ProgressRecord record)
+        {
+            if (record.RecordType == ProgressRecordType.Completed) _liveBars.Remove(record.ActivityId);
+            else _liveBars[record.ActivityId] = record;
+            _cmdlet.WriteProgress(record);
+            _sinceProgress.Restart();
+        }
+
+        /// <summary>Writes one shown bar again, as it stands, when none was written for a while: the host then draws every bar's latest state.</summary>
+        private void RefreshProgress()
+        {
+            if (_liveBars.Count == 0 || _sinceProgress.Elapsed < ProgressRefresh) return;
+            WriteProgress(_liveBars.Values.Last());
+        }
+
         private void Deliver(EngineMessage message)
         {
             var text = message.Payload as string ?? string.Empty;
@@ -246,7 +280,7 @@ namespace Seedream.Commands.Internal
                 case MessageKind.Verbose: _cmdlet.WriteVerbose(text); break;
                 case MessageKind.Debug: _cmdlet.WriteDebug(text); break;
                 case MessageKind.Warning: _cmdlet.WriteWarning(text); break;
-                case MessageKind.Progress: _cmdlet.WriteProgress((ProgressRecord)message.Payload!); break;
+                case MessageKind.Progress: WriteProgress((ProgressRecord)message.Payload!); break;
                 case MessageKind.Completion when message.Sequence < 0 || !Ordered:
                     Complete(message);
                     break;
