@@ -113,6 +113,9 @@ Describe '-TimeoutSec' {
 
         @($problems | Get-ErrorId) | Should -Be @('SeedreamWaitTimeout')
         (Get-Cancels) - $cancelsBefore | Should -Be 1
+        # The error itself says the job was cancelled on fal, and how to keep it running next time.
+        $problems[0].Exception.Message | Should -BeLike "*$($job.RequestId)*the remote request was cancelled*"
+        $problems[0].ErrorDetails.RecommendedAction | Should -BeLike '*-NoCancel*'
     }
 
     It 'on Wait-SeedreamJob -NoCancel leaves the job to finish later' {
@@ -123,6 +126,7 @@ Describe '-TimeoutSec' {
         $job | Wait-SeedreamJob -TimeoutSec 1 -NoCancel -ErrorVariable problems -ErrorAction SilentlyContinue
 
         @($problems | Get-ErrorId) | Should -Be @('SeedreamWaitTimeout')
+        $problems[0].Exception.Message | Should -Not -BeLike '*cancelled*'
         (Get-Cancels) | Should -Be $cancelsBefore
         ($job | Get-SeedreamJobStatus).Status | Should -BeIn @('IN_QUEUE', 'IN_PROGRESS')
     }

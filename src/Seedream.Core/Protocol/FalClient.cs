@@ -279,8 +279,10 @@ namespace Seedream.Protocol
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                if (options.CancelRemoteOnAbort) await TryCancelRemoteAsync(job).ConfigureAwait(false);
-                throw new FalWaitTimeoutException(job.RequestId, options.Timeout!.Value);
+                if (!options.CancelRemoteOnAbort) throw new FalWaitTimeoutException(job.RequestId, options.Timeout!.Value);
+                await TryCancelRemoteAsync(job).ConfigureAwait(false);
+                throw new FalWaitTimeoutException(job.RequestId, options.Timeout!.Value,
+                    $"Request {job.RequestId} did not complete within {options.Timeout!.Value.TotalSeconds:0.###} s; the remote request was cancelled.");
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

@@ -41,7 +41,14 @@ namespace Seedream.Commands.Internal
                 case JobNotCompletedException notDone:
                     return Errors.JobNotCompleted.Record(notDone, target ?? notDone.RequestId);
                 case FalWaitTimeoutException timeout:
-                    return Errors.WaitTimeout.Record(timeout, timeout.RequestId);
+                {
+                    var record = Errors.WaitTimeout.Record(timeout, timeout.RequestId);
+                    record.ErrorDetails = new ErrorDetails(timeout.Message)
+                    {
+                        RecommendedAction = "Give the wait a larger -TimeoutSec; Wait-SeedreamJob -NoCancel leaves a job running on fal when its wait times out, for Receive-SeedreamJob -Wait later.",
+                    };
+                    return record;
+                }
                 case InsecureEndpointException insecure:
                     return Errors.InsecureProxyUrl.Record(insecure, target);
                 case FalStreamException stream:
