@@ -38,6 +38,9 @@ namespace Seedream.Module.Tests
             new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image 'data:;base64,AAAA=='", "SeedreamDataUriInvalid", ErrorCategory.InvalidArgument },
             new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image \"$dir/big.png\"", "SeedreamImageTooLarge", ErrorCategory.LimitsExceeded },
             new object[] { "Submit-SeedreamJob -Prompt 'p' -Image \"$dir/big.png\" -InlineImages", "SeedreamImageTooLarge", ErrorCategory.LimitsExceeded },
+            // An upload (Send-SeedreamFile) or an earlier output says its size: the same limit applies.
+            new object[] { "[Seedream.File]@{ Url = 'https://v3.fal.media/files/big.png'; FileSize = 52428801 } | Invoke-SeedreamEdit -Prompt 'p'", "SeedreamImageTooLarge", ErrorCategory.LimitsExceeded },
+            new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image ([Seedream.Image]@{ Url = 'https://v3.fal.media/files/big.png'; FileSize = 52428801 })", "SeedreamImageTooLarge", ErrorCategory.LimitsExceeded },
             new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image $img -OutFolder \"$dir/plain.txt\"", "SeedreamDestinationNotFolder", ErrorCategory.InvalidArgument },
             new object[] { "Invoke-SeedreamEdit -Prompt 'p' -Image $img -Endpoint 'owner/'", "SeedreamInvalidEndpoint", ErrorCategory.InvalidArgument },
             new object[] { "Submit-SeedreamJob -Prompt 'p' -Image $img -WebhookUrl 'not a url'", "SeedreamWebhookUrlInvalid", ErrorCategory.InvalidArgument },

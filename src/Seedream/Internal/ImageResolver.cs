@@ -30,6 +30,12 @@ namespace Seedream.Commands.Internal
                         errors.Add(Errors.ImageNotAnImage.Record($"Image '{Short(input.Url)}': the data URI holds '{mime}', not an image.", input.Source));
                         continue;
                     }
+                    // An upload or an earlier output says its size: the same limit as for a local file.
+                    if (KnownSize(input.Source) is long size && size > MaxInputImageBytes)
+                    {
+                        errors.Add(TooLarge($"Image '{Short(input.Url)}'", size, input.Source));
+                        continue;
+                    }
                     if (input.Url!.Length > InputImage.LargeDataUriChars && input.Url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
                         cmdlet.WriteWarning($"A data URI of {input.Url.Length / 1024 / 1024} MB is sent inside the request; uploading the file (Send-SeedreamFile) is faster for large images.");
                     result.Add(new ResolvedImage { Url = input.Url });
@@ -117,6 +123,17 @@ namespace Seedream.Commands.Internal
             return resolved;
         }
 
+        private static long? KnownSize(object? source) => source switch
+        {
+            File uploaded when uploaded.FileSize > 0 => uploaded.FileSize,
+            Image earlier => earlier.FileSize,
+            _ => null,
+        };
+
+        private static ErrorRecord TooLarge(string what, long size, object? target) =>
+            Errors.ImageTooLarge.Record(string.Format(System.Globalization.CultureInfo.InvariantCulture,
+                "{0} has {1:N0} bytes; fal accepts input images up to {2} MB ({3:N0} bytes).", what, size, MaxInputImageBytes / 1024 / 1024, MaxInputImageBytes), target);
+
         /// <summary>Checks a local image file; returns an ErrorRecord describing the first problem.</summary>
         public static ErrorRecord? CheckLocalFile(string path, object? target, out ResolvedImage? resolved)
         {
@@ -125,8 +142,7 @@ namespace Seedream.Commands.Internal
             var problem = LocalFileCheck.Image.Check(path, target, header, out var info, out var n);
             if (problem != null) return problem;
             if (info.Length > MaxInputImageBytes)
-                return Errors.ImageTooLarge.Record(string.Format(System.Globalization.CultureInfo.InvariantCulture,
-                    "Image '{0}' has {1:N0} bytes; fal accepts input images up to {2} MB ({3:N0} bytes).", path, info.Length, MaxInputImageBytes / 1024 / 1024, MaxInputImageBytes), target);
+                return TooLarge($"Image '{path}'", info.Length, target);
             var type = FileTypes.Sniff(header, n);
             if (type == null)
                 return Errors.ImageNotAnImage.Record($"'{path}' is not an image this module recognises (PNG, JPEG, WebP, GIF, BMP, TIFF, HEIC or AVIF).", target);
