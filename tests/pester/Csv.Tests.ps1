@@ -131,6 +131,19 @@ Describe 'Import-Csv | Invoke-SeedreamEdit' {
         @($problems | Get-ErrorId) | Should -Be @('SeedreamPromptEmpty')
     }
 
+    It 'says that an Images cell of exported results holds no image, and sends nothing' {
+        $exported = Join-Path $TestDrive 'exported-results.csv'
+        Invoke-SeedreamEdit -Prompt 'kept in a CSV' -Image (Join-Path $work 'a.png') | Export-Csv -LiteralPath $exported
+        $before = (Get-EmulatorStats $emulator).submitted
+
+        $again = Import-Csv -LiteralPath $exported | Invoke-SeedreamEdit -Prompt 'again' -ErrorVariable problems -ErrorAction SilentlyContinue
+
+        $again | Should -BeNullOrEmpty
+        @($problems | Get-ErrorId) | Should -Be @('SeedreamImageNotFound')
+        $problems[0].Exception.Message | Should -BeLike "*'Seedream.Image``[``]'*Export-Csv*"
+        (Get-EmulatorStats $emulator).submitted | Should -Be $before
+    }
+
     It 'takes a -Prompt on the command line for every row' {
         $csv = Write-Csv 'images-only.csv' @('Image', './a.png', './b.png')
         $results = Import-Csv $csv | Invoke-SeedreamEdit -Prompt 'Same for all' -Ordered

@@ -141,6 +141,18 @@ Describe 'Save-SeedreamImage' {
         $fromImage.Name | Should -Be '42-0.png'
     }
 
+    It 'saves the images of results kept with Export-Csv, from the RawJson column (the Images cell holds only a type name)' {
+        $csv = Join-Path $TestDrive 'results.csv'
+        $result | Export-Csv -LiteralPath $csv
+        (Import-Csv -LiteralPath $csv).Images | Should -Be 'Seedream.Image[]'
+
+        $saved = Import-Csv -LiteralPath $csv | Save-SeedreamImage -Destination (Join-Path $TestDrive 'from-results-csv') -NameTemplate '{InputName}-{Index}'
+
+        # The InputImages cell is a type name too: the input is unknown, so {InputName} is the request id.
+        $saved.Name | Should -Be @("$($result.RequestId)-0.png", "$($result.RequestId)-1.png")
+        $saved[1].Length | Should -Be $result.Images[1].FileSize
+    }
+
     It 'with -WhatIf writes nothing' {
         $out = Join-Path $TestDrive 'whatif'
         $result | Save-SeedreamImage -Destination $out -WhatIf | Should -BeNullOrEmpty

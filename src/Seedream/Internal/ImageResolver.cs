@@ -105,7 +105,9 @@ namespace Seedream.Commands.Internal
                 }
                 if (matches.Count == 0)
                 {
-                    errors.Add(Errors.ImageNotFound.Record($"Image '{input.LocalPath}' matches no file.", input.Source));
+                    errors.Add(Errors.ImageNotFound.Record(ExportedCell.IsTypeName(input.LocalPath)
+                        ? $"Image '{input.LocalPath}' is the type name Export-Csv writes for a list: the CSV cell holds no image. Pipe results on directly, keep them with Export-Clixml or ConvertTo-Json -Depth 5, or put the images' URLs or paths in the cell."
+                        : $"Image '{input.LocalPath}' matches no file.", input.Source));
                     continue;
                 }
                 matches.Sort(StringComparer.Ordinal);

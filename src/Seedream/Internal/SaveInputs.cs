@@ -45,6 +45,12 @@ namespace Seedream.Commands.Internal
             // Look-alikes: anything with Images (a result) or Url (an image or file), any casing or snake_case.
             var pso = PSObject.AsPSObject(input!);
             var images = Property(pso, "Images");
+            if (images is string cell && ExportedCell.IsTypeName(cell) && Text(pso, "RawJson") is string raw)
+            {
+                // A result row read back with Import-Csv: its Images cell is a type name, but RawJson holds the answer.
+                AddFromRawJson(raw, pso, input, items, errors);
+                return;
+            }
             if (images != null && depth < 3)
             {
                 var rid = Text(pso, "RequestId", "request_id") ?? requestId;
@@ -102,12 +108,29 @@ namespace Seedream.Commands.Internal
 
         private static string? Text(PSObject o, params string[] names) => Property(o, names) is object v ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) : null;
 
-        /// <summary>The first input image of a result read back (a list after JSON or Clixml); null when unknown.</summary>
+        /// <summary>The first input image of a result read back (a list after JSON or Clixml, '|'-joined or a type name in a CSV cell); null when unknown.</summary>
         private static string? FirstInput(object? inputs)
         {
             var first = inputs is IEnumerable list && !(inputs is string) ? list.Cast<object?>().FirstOrDefault() : inputs;
             if (first is PSObject p) first = p.BaseObject;
-            return first is string s && s.Length > 0 ? s : null;
+            if (!(first is string s) || s.Length == 0 || ExportedCell.IsTypeName(s)) return null;
+            return s.Split(ImageInputTransformationAttribute.Separator)[0].Trim() is { Length: > 0 } one ? one : null;
+        }
+
+        private void AddFromRawJson(string raw, PSObject row, object? target, List<SaveItem> items, List<ErrorRecord> errors)
+        {
+            EditResult result;
+            try
+            {
+                result = EditResultParser.Parse(raw, Text(row, "RequestId", "request_id") ?? string.Empty, Text(row, "Endpoint") ?? string.Empty, Text(row, "Prompt"));
+            }
+            catch (FalApiException ex)
+            {
+                errors.Add(Errors.SaveInputInvalid.Record($"The row's Images cell is a type name and its RawJson is not a result fal sent: {ex.Message}", target, ex));
+                return;
+            }
+            var first = FirstInput(Property(row, "InputImages"));
+            foreach (var image in result.Images) items.Add(new SaveItem(image, target, first));
         }
 
         private static long? Number(PSObject o, params string[] names)

@@ -33,6 +33,19 @@ namespace Seedream.Commands.Internal
     }
 
     /// <summary>
+    /// What Export-Csv writes for a property it cannot put in a cell: the value's type name
+    /// ("System.String[]", "Seedream.Image[]", "System.Collections.Generic.List`1[System.String]").
+    /// Such a cell says nothing of the values.
+    /// </summary>
+    internal static class ExportedCell
+    {
+        private static readonly System.Text.RegularExpressions.Regex TypeName =
+            new System.Text.RegularExpressions.Regex(@"^[A-Za-z_][\w.]*(`\d+)?\[[\w.,\s]*\]$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        public static bool IsTypeName(string? text) => text != null && TypeName.IsMatch(text.Trim());
+    }
+
+    /// <summary>
     /// A list of text read back from a CSV cell. Export-Csv writes an array property as its type
     /// name ("System.String[]"), which says nothing of the values: it binds as "not known" (null),
     /// never as an input named "System". Several values in one cell are separated by '|', as -Image
@@ -46,8 +59,7 @@ namespace Seedream.Commands.Internal
             var value = inputData is PSObject p ? p.BaseObject : inputData;
             if (!(value is string s)) return inputData;
             var text = s.Trim();
-            if (text.Length == 0 || (text.StartsWith("System.", StringComparison.Ordinal) && text.EndsWith("[]", StringComparison.Ordinal)))
-                return null;
+            if (text.Length == 0 || ExportedCell.IsTypeName(text)) return null;
             return text.Split(ImageInputTransformationAttribute.Separator).Select(v => v.Trim()).Where(v => v.Length > 0).ToArray();
         }
     }
