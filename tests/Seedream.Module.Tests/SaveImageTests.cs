@@ -247,6 +247,25 @@ namespace Seedream.Module.Tests
         }
 
         [Fact]
+        public void Hashtables_are_read_by_their_keys_and_a_local_path_is_refused_once_as_not_a_url()
+        {
+            using var dir = new TempDir();
+            var local = TestImages.WritePng(dir.Path, "already-here.png");
+            using var ps = new PsHost(null, connect: false);
+            var r = ps.Run(@"
+                @{ Url = $url; RequestId = 'req'; Index = 3 } | Save-SeedreamImage -Destination $d
+                @{ RequestId = 'res'; Images = @(@{ url = $url; index = 0 }, @{ url = $url; index = 1 }) } | Save-SeedreamImage -Destination $d
+                $local | Save-SeedreamImage -Destination $d",
+                Vars(("url", _evil.Url("mystery.bin")), ("d", dir.Path), ("local", local)));
+            // Before, each key of a hashtable was one 'DictionaryEntry cannot be saved' error.
+            Assert.Equal(new[] { "req-3.png", "res-0.png", "res-1.png" }, r.Output.Select(o => ((FileInfo)o.BaseObject).Name));
+            var error = Assert.Single(r.Errors);
+            Assert.Equal("SeedreamSaveInputInvalid", error.FullyQualifiedErrorId.Split(',')[0]);
+            Assert.Contains("is not a URL", error.Exception.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("fal fetches", error.Exception.Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
         public async Task Stopping_a_download_midway_leaves_nothing_behind()
         {
             using var dir = new TempDir();

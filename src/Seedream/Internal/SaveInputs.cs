@@ -29,6 +29,9 @@ namespace Seedream.Commands.Internal
                 case File file:
                     AddUrl(file.Url, file, items, errors, file.ContentType, file.FileSize > 0 ? file.FileSize : (long?)null, file.FileName, null, null, seed, inputName);
                     return;
+                case string text when !InputImage.LooksLikeUrl(text):
+                    errors.Add(Errors.SaveInputInvalid.Record($"'{text}' is not a URL: Save-SeedreamImage downloads images from http(s) URLs and data URIs (a local file is saved already; Copy-Item copies it).", input));
+                    return;
                 case string text:
                     AddUrl(text, input, items, errors, null, null, null, requestId, null, seed, inputName);
                     return;
@@ -36,7 +39,15 @@ namespace Seedream.Commands.Internal
                     AddUrl(uri.OriginalString, input, items, errors, null, null, null, requestId, null, seed, inputName);
                     return;
             }
-            if (value is IEnumerable list && depth < 3)
+            if (value is IDictionary dict)
+            {
+                // A hashtable (ConvertFrom-Json -AsHashtable, @{ Url = ... }) is read by its keys, like an object's properties.
+                var bag = new PSObject();
+                foreach (DictionaryEntry entry in dict)
+                    if (entry.Key is string key) bag.Properties.Add(new PSNoteProperty(key, entry.Value));
+                input = bag;
+            }
+            else if (value is IEnumerable list && depth < 3)
             {
                 foreach (var element in list) Expand(element, requestId, seed, inputName, items, errors, depth + 1);
                 return;
