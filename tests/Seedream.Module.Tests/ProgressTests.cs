@@ -39,8 +39,8 @@ namespace Seedream.Module.Tests
             Assert.Equal(260, uploads.Select(p => p.ActivityId).Distinct().Count());
             Assert.NotEmpty(saves);
             Assert.Empty(uploads.Select(p => p.ActivityId).Intersect(saves.Select(p => p.ActivityId)));
-            // Small files are counted in KB (not "0.0 of 0.0 MB"); a save names the file it writes.
-            Assert.Contains(uploads, p => p.StatusDescription.Contains(" KB (", StringComparison.Ordinal));
+            // Small files are counted in bytes (not "0.0 of 0.0 MB"); a save names the file it writes.
+            Assert.Contains(uploads, p => p.StatusDescription.Contains(" B of ", StringComparison.Ordinal));
             Assert.DoesNotContain(r.Progress, p => p.StatusDescription.Contains("0.0 of 0.0 MB", StringComparison.Ordinal));
             Assert.All(saves, p => Assert.Matches(@"^image-\d+\.png", p.StatusDescription));
         }
@@ -87,6 +87,24 @@ namespace Seedream.Module.Tests
             // Refreshes repeat the bar as it stands; none comes after it was closed.
             Assert.Equal(ProgressRecordType.Completed, bar.Last().RecordType);
             Assert.Single(bar, p => p.RecordType == ProgressRecordType.Completed);
+        }
+
+        [Fact]
+        public void A_batch_counts_failures_among_the_done_ones()
+        {
+            using var dir = new TempDir();
+            var good = TestImages.WritePng(dir.Path, "good.png");
+            using var ps = new PsHost(_fx.Emulator);
+
+            // The emulator cannot fetch example.invalid: that edit fails on fal (image_load_error).
+            var r = ps.Run("$good, 'https://example.invalid/missing.png' | Invoke-SeedreamEdit -Prompt p", Vars(("good", good)));
+
+            Assert.Single(r.Output);
+            Assert.Single(r.Errors);
+            var batch = r.Progress.Where(p => p.Activity == "Seedream edits").ToList();
+            // "2 done (1 failed)", not "2 done, 1 failed" (which reads as three edits).
+            Assert.Equal("2 done (1 failed)", batch.Single(p => p.RecordType == ProgressRecordType.Completed).StatusDescription);
+            Assert.Contains(batch, p => p.StatusDescription.StartsWith("2 of 2 done (1 failed), ", StringComparison.Ordinal));
         }
     }
 }

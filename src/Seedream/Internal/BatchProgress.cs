@@ -78,12 +78,15 @@ namespace Seedream.Commands.Internal
             var running = _states.Count - queued;
             var open = _received - _done;
             var waiting = Math.Max(0, open - queued - running);
-            var text = $"{_done} of {_received} done, {running} running, {queued} queued on the server, {waiting} starting, {_failed} failed";
+            var text = $"{_done} of {_received} done{Failed()}, {running} running, {queued} queued on the server, {waiting} starting";
             if (text == _last) return null;
             _last = text;
             _shown = true;
             return new ProgressRecord(_activityId, _activity, text) { PercentComplete = _received == 0 ? 0 : Math.Min(100, 100 * _done / _received) };
         }
+
+        // Failures are among the done ones: "3 of 4 done (1 failed)", never a count beside them.
+        private string Failed() => _failed == 0 ? string.Empty : $" ({_failed} failed)";
 
         public void Complete(Action<ProgressRecord> write)
         {
@@ -91,7 +94,7 @@ namespace Seedream.Commands.Internal
             lock (_gate)
             {
                 if (!_shown) return;
-                text = $"{_done} done, {_failed} failed";
+                text = $"{_done} done{Failed()}";
             }
             write(new ProgressRecord(_activityId, _activity, text) { RecordType = ProgressRecordType.Completed });
         }

@@ -46,8 +46,9 @@ namespace Seedream.Commands.Internal
         public void Report(long done, long total) => Report(done, (long?)total);
 
         // Small files in KB: "0.0 of 0.0 MB" says nothing.
-        private static string Size(long bytes) => bytes < MB
-            ? string.Format(CultureInfo.InvariantCulture, "{0:0.0} KB", bytes / 1024.0)
+        private static string Size(long bytes) =>
+            bytes < 1024 ? string.Format(CultureInfo.InvariantCulture, "{0} B", bytes)
+            : bytes < MB ? string.Format(CultureInfo.InvariantCulture, "{0:0.0} KB", bytes / 1024.0)
             : string.Format(CultureInfo.InvariantCulture, "{0:0.0} MB", bytes / MB);
 
         public ProgressRecord Completed() => new ProgressRecord(_activityId, _activity, _label) { RecordType = ProgressRecordType.Completed };
