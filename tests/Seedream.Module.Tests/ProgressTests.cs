@@ -106,5 +106,22 @@ namespace Seedream.Module.Tests
             Assert.Equal("2 done (1 failed)", batch.Single(p => p.RecordType == ProgressRecordType.Completed).StatusDescription);
             Assert.Contains(batch, p => p.StatusDescription.StartsWith("2 of 2 done (1 failed), ", StringComparison.Ordinal));
         }
+
+        [Fact]
+        public void Receive_with_wait_shows_the_wait_and_the_model_log_as_Wait_SeedreamJob_does()
+        {
+            using var dir = new TempDir();
+            var image = TestImages.WritePng(dir.Path, "in.png");
+            using var ps = new PsHost(_fx.Emulator);
+
+            var r = ps.Run("Submit-SeedreamJob -Prompt p -Image $image | Receive-SeedreamJob -Wait -Verbose", Vars(("image", image)));
+
+            Assert.Empty(r.Errors);
+            var id = (string)Assert.Single(r.Output).P("RequestId")!;
+            var bar = r.Progress.Where(p => p.Activity == "Waiting for Seedream job").ToList();
+            Assert.NotEmpty(bar);
+            Assert.Single(bar, p => p.RecordType == ProgressRecordType.Completed);
+            Assert.Contains(r.Verbose, v => v.Message.StartsWith($"[{id}] ", StringComparison.Ordinal));
+        }
     }
 }

@@ -81,6 +81,8 @@ namespace Seedream.Workflow
         /// <summary>Carried into the result, so it names its prompt and inputs.</summary>
         public string? Prompt { get; set; }
         public string[]? InputImages { get; set; }
+        /// <summary>With <see cref="Wait"/>: every status reading (with model logs), on a worker thread.</summary>
+        public Action<JobStatus>? OnUpdate { get; set; }
     }
 
     /// <summary>The request is still queued or running.</summary>
@@ -243,7 +245,7 @@ namespace Seedream.Workflow
         {
             options ??= new ReceiveOptions();
             JobStatus? status = null;
-            if (options.Wait) status = await Client.WaitAsync(job, new WaitOptions { Logs = false }, ct).ConfigureAwait(false);
+            if (options.Wait) status = await Client.WaitAsync(job, new WaitOptions { Logs = options.OnUpdate != null, OnUpdate = options.OnUpdate }, ct).ConfigureAwait(false);
             else if (!string.Equals(options.KnownStatus, JobStatus.Completed, StringComparison.Ordinal)) status = await Client.GetStatusAsync(job, false, ct).ConfigureAwait(false);
             if (status != null && !status.IsCompleted)
                 throw new JobNotCompletedException(job.RequestId, status.Status);

@@ -178,7 +178,14 @@ namespace Seedream.Commands
         protected override void ProcessRecord()
         {
             var options = new ReceiveOptions { Wait = Wait.IsPresent, KnownStatus = Status, Prompt = Prompt, InputImages = InputImages };
-            Run((client, job, ct) => new EditWorkflow(client).ReceiveAsync(job, options, ct), WriteObject);
+            // -Wait shows the wait as Wait-SeedreamJob does: a bar per request, model logs as Verbose.
+            var reporter = Wait ? new WaitReporter(PostProgress, PostVerbose, ProgressActivities.Next(), "Waiting for Seedream job") : null;
+            options.OnUpdate = reporter == null ? null : reporter.Update;
+            Run((client, job, ct) => new EditWorkflow(client).ReceiveAsync(job, options, ct), WriteObject,
+                () =>
+                {
+                    if (reporter?.Closing() is { } closing) WriteProgress(closing);
+                });
         }
     }
 
