@@ -123,5 +123,26 @@ namespace Seedream.Module.Tests
             Assert.Single(bar, p => p.RecordType == ProgressRecordType.Completed);
             Assert.Contains(r.Verbose, v => v.Message.StartsWith($"[{id}] ", StringComparison.Ordinal));
         }
+
+        [Fact]
+        public void Waiting_for_several_jobs_shows_one_batch_bar_with_each_wait_under_it()
+        {
+            using var dir = new TempDir();
+            var image = TestImages.WritePng(dir.Path, "in.png");
+            using var ps = new PsHost(_fx.Emulator);
+
+            var r = ps.Run("1..3 | ForEach-Object { Submit-SeedreamJob -Prompt \"p $_\" -Image $image } | Wait-SeedreamJob", Vars(("image", image)));
+
+            Assert.Empty(r.Errors);
+            Assert.Equal(3, r.Output.Count);
+            var batch = r.Progress.Where(p => p.Activity == "Seedream jobs").ToList();
+            Assert.Single(batch.Select(p => p.ActivityId).Distinct());
+            Assert.Equal("3 done", batch.Single(p => p.RecordType == ProgressRecordType.Completed).StatusDescription);
+            var waits = r.Progress.Where(p => p.Activity == "Waiting for Seedream job").GroupBy(p => p.ActivityId).ToList();
+            Assert.Equal(3, waits.Count);
+            // Once the batch bar is up (from the second job on), each wait hangs under it and is closed once.
+            Assert.All(waits, w => Assert.Single(w, p => p.RecordType == ProgressRecordType.Completed));
+            Assert.Contains(waits, w => w.All(p => p.ParentActivityId == batch[0].ActivityId));
+        }
     }
 }

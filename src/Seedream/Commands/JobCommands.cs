@@ -56,22 +56,27 @@ namespace Seedream.Commands
         }
 
         /// <summary>Starts the work for this record; up to -ThrottleLimit records run at once.</summary>
-        protected void Run<T>(Func<FalClient, JobRef, System.Threading.CancellationToken, System.Threading.Tasks.Task<T>> work, Action<T> onResult, Action? onEither = null)
+        protected void Run<T>(Func<FalClient, JobRef, System.Threading.CancellationToken, System.Threading.Tasks.Task<T>> work, Action<T> onResult, Action<bool>? onEither = null)
         {
             Drive(Throttle);
             var job = MakeRef();
-            if (job == null) return;
+            if (job == null)
+            {
+                // Refused before any work (its error is written): done, and failed.
+                onEither?.Invoke(true);
+                return;
+            }
             var client = Session.Client;
             var requestId = RequestId;
             Enqueue(ct => work(client, job, ct),
                 result =>
                 {
-                    onEither?.Invoke();
+                    onEither?.Invoke(result is JobStatus { IsFailed: true });
                     onResult(result);
                 },
                 ex =>
                 {
-                    onEither?.Invoke();
+                    onEither?.Invoke(true);
                     // A 404 for a request id means fal does not know that request (the endpoint was
                     // already parsed): the same ErrorId Stop-SeedreamJob gives.
                     if (ex is FalApiException { Kind: FalErrorKind.NotFound } notFound)
@@ -81,7 +86,37 @@ namespace Seedream.Commands
                 });
         }
 
-        protected override void EndProcessing() => DriveToEnd();
+        protected override void EndProcessing()
+        {
+            DriveToEnd();
+            _waits?.Complete(WriteProgress);
+        }
+
+        private BatchProgress? _waits;
+
+        /// <summary>
+        /// A wait's bar (under a "n of N done" bar once several records wait, as Invoke-SeedreamEdit
+        /// shows its batch) and the status handler that feeds both; <paramref name="done"/> closes the
+        /// record's bar and counts it.
+        /// </summary>
+        private protected Action<JobStatus> StartWait(out Action<bool> done)
+        {
+            var batch = _waits ??= new BatchProgress(ProgressActivities.Next(), "Seedream jobs");
+            var sequence = batch.Add();
+            var reporter = new WaitReporter(r => PostProgress(batch.Parent(r)), PostVerbose, ProgressActivities.Next(), "Waiting for Seedream job");
+            done = failed =>
+            {
+                if (reporter.Closing() is { } closing) WriteProgress(batch.Parent(closing));
+                batch.Finished(sequence, failed);
+                batch.Write(WriteProgress);
+            };
+            batch.Write(WriteProgress);
+            return status =>
+            {
+                if (batch.Observe(sequence, status) is { } bar) PostProgress(bar);
+                reporter.Update(status);
+            };
+        }
     }
 
     /// <summary>
@@ -133,14 +168,14 @@ namespace Seedream.Commands
         {
             var prompt = Prompt;
             var inputs = InputImages;
-            var reporter = new WaitReporter(PostProgress, PostVerbose, ProgressActivities.Next(), "Waiting for Seedream job");
+            var update = StartWait(out var done);
             var options = new WaitOptions
             {
                 Logs = true,
                 UseStream = !NoStream.IsPresent,
                 Timeout = TimeoutSec.HasValue ? TimeSpan.FromSeconds(TimeoutSec.Value) : (TimeSpan?)null,
                 CancelRemoteOnAbort = !NoCancel.IsPresent,
-                OnUpdate = reporter.Update,
+                OnUpdate = update,
             };
             Run((client, job, ct) => client.WaitAsync(job, options, ct),
                 status =>
@@ -153,10 +188,7 @@ namespace Seedream.Commands
                             : $"Request {status.RequestId} completed with an error ({status.ErrorType ?? "error"}): {status.Error}");
                     WriteObject(status);
                 },
-                () =>
-                {
-                    if (reporter.Closing() is { } closing) WriteProgress(closing);
-                });
+                done);
         }
     }
 
@@ -179,13 +211,9 @@ namespace Seedream.Commands
         {
             var options = new ReceiveOptions { Wait = Wait.IsPresent, KnownStatus = Status, Prompt = Prompt, InputImages = InputImages };
             // -Wait shows the wait as Wait-SeedreamJob does: a bar per request, model logs as Verbose.
-            var reporter = Wait ? new WaitReporter(PostProgress, PostVerbose, ProgressActivities.Next(), "Waiting for Seedream job") : null;
-            options.OnUpdate = reporter == null ? null : reporter.Update;
-            Run((client, job, ct) => new EditWorkflow(client).ReceiveAsync(job, options, ct), WriteObject,
-                () =>
-                {
-                    if (reporter?.Closing() is { } closing) WriteProgress(closing);
-                });
+            Action<bool>? done = null;
+            if (Wait) options.OnUpdate = StartWait(out done);
+            Run((client, job, ct) => new EditWorkflow(client).ReceiveAsync(job, options, ct), WriteObject, done);
         }
     }
 
