@@ -100,6 +100,8 @@ namespace Seedream.Module.Tests
             Assert.Equal("COMPLETED", statuses[1].P("Status"));
             Assert.True((bool)statuses[1].P("IsFailed")!, string.Join(" / ", statuses.Select(s => $"{s.P("RequestId")} {s.P("Status")} {s.P("ErrorType")} {s.P("Error")}")));
             Assert.Equal("client_cancelled", statuses[1].P("ErrorType"));
+            Assert.True((bool)statuses[1].P("IsCancelled")!);
+            Assert.False((bool)statuses[0].P("IsCancelled")!);
             Assert.Contains(r.Warnings, w => w.Message.Contains("client_cancelled"));
             Assert.Equal("SeedreamJobCancelled", Assert.Single(r.ErrorIds));
         }

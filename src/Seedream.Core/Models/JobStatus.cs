@@ -24,6 +24,11 @@ namespace Seedream
         /// <summary>COMPLETED with an error (model error, timeout or cancellation).</summary>
         public bool IsFailed => IsCompleted && (Error != null || ErrorType != null);
         public bool IsSucceeded => IsCompleted && !IsFailed;
+        /// <summary>Failed because it was cancelled (fal's error type client_cancelled).</summary>
+        public bool IsCancelled => IsFailed && string.Equals(ErrorType, CancelledErrorType, StringComparison.Ordinal);
+
+        /// <summary>The error type fal gives a cancelled request.</summary>
+        public const string CancelledErrorType = "client_cancelled";
 
         public override string ToString()
         {

@@ -66,7 +66,7 @@ namespace Seedream.Protocol
             if (code == 404) return FalErrorKind.NotFound;
             if (code == 429) return FalErrorKind.RateLimited;
             if (code == 504 && string.Equals(timeoutType, "user", StringComparison.OrdinalIgnoreCase)) return FalErrorKind.StartTimeout;
-            if (code == 499 || string.Equals(errorType, "client_cancelled", StringComparison.Ordinal)) return FalErrorKind.JobCancelled;
+            if (code == 499 || string.Equals(errorType, JobStatus.CancelledErrorType, StringComparison.Ordinal)) return FalErrorKind.JobCancelled;
             if (code >= 500) return FalErrorKind.Server;
             if (code >= 300 && code < 400) return FalErrorKind.Protocol;
             return FalErrorKind.BadRequest;

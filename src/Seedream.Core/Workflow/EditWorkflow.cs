@@ -272,7 +272,7 @@ namespace Seedream.Workflow
                 ex.RequestId ??= job.RequestId;
                 throw;
             }
-            var kind = status.ErrorType == "client_cancelled" ? FalErrorKind.JobCancelled : FalErrorKind.JobFailed;
+            var kind = status.IsCancelled ? FalErrorKind.JobCancelled : FalErrorKind.JobFailed;
             throw new FalApiException(kind, $"Request {job.RequestId} failed ({status.ErrorType ?? "error"}): {status.Error}")
             {
                 RequestId = job.RequestId,

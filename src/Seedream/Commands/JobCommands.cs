@@ -183,7 +183,7 @@ namespace Seedream.Commands
                     status.Prompt = prompt;
                     status.InputImages = inputs ?? status.InputImages;
                     if (status.IsFailed)
-                        WriteWarning(status.ErrorType == "client_cancelled"
+                        WriteWarning(status.IsCancelled
                             ? $"Request {status.RequestId} was cancelled (client_cancelled)."
                             : $"Request {status.RequestId} completed with an error ({status.ErrorType ?? "error"}): {status.Error}");
                     WriteObject(status);

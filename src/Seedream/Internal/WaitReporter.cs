@@ -46,7 +46,7 @@ namespace Seedream.Commands.Internal
             {
                 JobStatus.InQueue => status.QueuePosition.HasValue ? $"In queue (position {status.QueuePosition})" : "In queue",
                 JobStatus.InProgress => "Running",
-                _ when status.ErrorType == "client_cancelled" => "Cancelled",
+                _ when status.IsCancelled => "Cancelled",
                 _ => status.IsFailed ? "Failed" : "Completed",
             };
             var record = new ProgressRecord(_activityId, _activity, description) { CurrentOperation = "Request " + status.RequestId };
